@@ -1,0 +1,45 @@
+# The README's quick start: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+SANDBOX_PORT ?= 8010
+export PBXPORTAL_HOST := $(HOST)
+export PBXPORTAL_PORT := $(PORT)
+export PBXPORTAL_SANDBOX_PORT := $(SANDBOX_PORT)
+
+.PHONY: run test lint screenshots bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) || { \
+	  echo "Could not create a virtualenv. On Debian/Ubuntu: apt-get install python3-venv"; \
+	  rm -rf $(VENV); exit 1; }
+	@$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+## run: the whole product on embedded defaults at http://$(HOST):$(PORT)
+run: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	@echo "pbxportal: http://$(HOST):$(PORT)/   sandbox PBX: http://127.0.0.1:$(SANDBOX_PORT)/"
+	$(BIN)/honcho start -f Procfile
+
+## test: lint, then the whole pytest suite (SQLite, or DATABASE_URL / CELERY_BROKER_URL)
+test: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+
+clean:
+	rm -rf $(VENV) var

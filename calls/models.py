@@ -1,0 +1,260 @@
+"""The call domain: PBX accounts, projects, agents, calls and their raw events.
+
+Models hold data and invariants a database can enforce; the rules that change
+a call live in services.py and states.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pbxportal.crypto import decrypt_json, encrypt_json
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Vendor(models.TextChoices):
+    WHILE1 = "while1", "While1 Voice"
+    VOIPCENTER = "voipcenter", "VoipCenter"
+    TELPHIN = "telphin", "Telphin"
+    SANDBOX = "sandbox", _("Sandbox PBX")
+
+
+class PbxAccount(models.Model):
+    """A rented hosted PBX: its dialect, address and (encrypted) credentials."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    vendor = models.CharField(_("vendor"), max_length=20, choices=Vendor.choices)
+    base_url = models.URLField(_("API base URL"), max_length=300)
+    # Fernet ciphertext of a JSON object; never rendered, never serialised.
+    credentials_encrypted = models.TextField(editable=False, blank=True, default="")
+    last_warning = models.TextField(_("last vendor warning"), blank=True, default="")
+    last_warning_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("PBX account")
+        verbose_name_plural = _("PBX accounts")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_vendor_display()})"
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return decrypt_json(self.credentials_encrypted)
+
+    def set_credentials(self, values: dict[str, Any], *, merge: bool = True) -> None:
+        """Store credentials; with ``merge`` an empty value keeps the stored one."""
+        current = self.credentials if merge and self.credentials_encrypted else {}
+        for key, value in values.items():
+            if value not in (None, ""):
+                current[key] = str(value)
+        self.credentials_encrypted = encrypt_json(current)
+
+    @property
+    def credential_names(self) -> list[str]:
+        """Which credentials are set: safe to show, the values are not."""
+        return sorted(self.credentials) if self.credentials_encrypted else []
+
+
+class DestinationType(models.TextChoices):
+    USER = "user", _("User (the agent's extension)")
+    QUEUE = "queue", _("Queue")
+    CONTEXT = "context", _("Dialplan context")
+
+
+class Project(models.Model):
+    """A call-centre project (tenant): one PBX account, its agents and contacts."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    pbx_account = models.ForeignKey(
+        PbxAccount, on_delete=models.PROTECT, related_name="projects", verbose_name=_("PBX account")
+    )
+    region = models.CharField(
+        _("default phone region"),
+        max_length=2,
+        default="RO",
+        help_text=_("ISO country code used to read numbers written without a country prefix."),
+    )
+    settings = models.JSONField(
+        _("vendor settings"),
+        default=dict,
+        blank=True,
+        help_text=_("Vendor-specific settings, e.g. project_id, outbound_number, outbound_trunk."),
+    )
+    webhook_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    lookup_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rotate_tokens(self) -> None:
+        self.webhook_token = new_token()
+        self.lookup_token = new_token()
+
+    @property
+    def event_webhook_url(self) -> str:
+        vendor = self.pbx_account.vendor
+        return f"{settings.PUBLIC_BASE_URL}/hooks/{vendor}/{self.webhook_token}/"
+
+    @property
+    def caller_lookup_url(self) -> str:
+        return f"{settings.PUBLIC_BASE_URL}/lookup/{self.lookup_token}/"
+
+
+class Agent(models.Model):
+    """A person taking calls: a Django user in a project, with their PBX identity."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="agents")
+    extension = models.CharField(
+        _("extension / SIP account"),
+        max_length=64,
+        help_text=_("The agent's identity at the PBX: extension, SIP account or user name."),
+    )
+    destination_type = models.CharField(
+        _("destination type"),
+        max_length=10,
+        choices=DestinationType.choices,
+        default=DestinationType.USER,
+    )
+    destination = models.CharField(
+        _("destination"),
+        max_length=64,
+        blank=True,
+        help_text=_("Queue or context name; empty means the agent's extension."),
+    )
+    vendor_extension_id = models.CharField(
+        _("vendor extension id"),
+        max_length=32,
+        blank=True,
+        help_text=_("Numeric extension id where the vendor's API needs it (Telphin)."),
+    )
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "extension"], name="agent_extension_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name() or self.user.get_username()} ({self.extension})"
+
+
+class CallDirection(models.TextChoices):
+    OUTBOUND = "outbound", _("Outbound")
+    INBOUND = "inbound", _("Inbound")
+
+
+class CallStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    ORIGINATING = "originating", _("Contacting the PBX")
+    AGENT_RINGING = "agent_ringing", _("Your phone is ringing")
+    CUSTOMER_RINGING = "customer_ringing", _("Customer's phone is ringing")
+    RINGING = "ringing", _("Ringing")
+    ANSWERED = "answered", _("Talking")
+    COMPLETED = "completed", _("Ended")
+    MISSED = "missed", _("Missed")
+    NO_ANSWER = "no_answer", _("No answer")
+    BUSY = "busy", _("Busy")
+    FAILED = "failed", _("Failed")
+    CANCELED = "canceled", _("Canceled")
+
+
+TERMINAL_STATUSES = frozenset(
+    {
+        CallStatus.COMPLETED,
+        CallStatus.MISSED,
+        CallStatus.NO_ANSWER,
+        CallStatus.BUSY,
+        CallStatus.FAILED,
+        CallStatus.CANCELED,
+    }
+)
+
+
+class Call(models.Model):
+    """One call, outbound (click-to-call) or inbound, as the product sees it."""
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="calls")
+    agent = models.ForeignKey(
+        Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    direction = models.CharField(max_length=10, choices=CallDirection.choices)
+    remote_number = models.CharField(_("number"), max_length=20, db_index=True)
+    status = models.CharField(max_length=20, choices=CallStatus.choices, default=CallStatus.QUEUED)
+    vendor_call_id = models.CharField(max_length=128, blank=True, default="", db_index=True)
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    duration = models.PositiveIntegerField(_("talk time (s)"), null=True, blank=True)
+    failure_reason = models.TextField(blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["agent", "status"], name="call_agent_status"),
+            models.Index(fields=["project", "-requested_at"], name="call_project_recent"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "idempotency_key"], name="call_idempotency_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.remote_number} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status not in TERMINAL_STATUSES
+
+
+class CallEvent(models.Model):
+    """A raw event from the PBX, stored once (dedupe key) before it moves a call."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
+    call = models.ForeignKey(
+        Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    vendor = models.CharField(max_length=20, choices=Vendor.choices)
+    dedupe_key = models.CharField(max_length=255)
+    kind = models.CharField(max_length=20)
+    payload = models.JSONField(default=dict)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("call event")
+        verbose_name_plural = _("call events")
+        ordering = ["received_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "dedupe_key"], name="callevent_dedupe_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.kind} {self.dedupe_key}"

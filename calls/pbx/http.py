@@ -1,0 +1,80 @@
+"""The one place adapters get an HTTP session and turn transport failures into PbxError.
+
+No retries here: a request that may have reached the PBX must never be sent
+again (it could ring the customer twice). Whether a failure is safe to retry is
+decided by what the socket saw, and the Celery task alone acts on it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import requests
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+
+from calls.pbx.base import PbxError
+from calls.pbx.redact import redact
+
+log = logging.getLogger("calls.pbx")
+
+USER_AGENT = "pbxportal/0.1 (+click-to-call)"
+
+
+def make_session() -> requests.Session:
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    # Retries at the transport level would resend requests that reached the PBX.
+    adapter = requests.adapters.HTTPAdapter(max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _never_reached(exc: requests.RequestException) -> bool:
+    """True when the PBX cannot have seen the request: safe to try again later."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.ReadTimeout):
+        reason = exc.args[0] if exc.args else None
+        reason = getattr(reason, "reason", reason)
+        return isinstance(reason, NewConnectionError | NameResolutionError | ConnectTimeoutError)
+    return False
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    vendor_label: str,
+    timeout: tuple[float, float],
+    **kwargs: Any,
+) -> requests.Response:
+    """Send one request; map transport failures to PbxError with a human sentence."""
+    log.debug("%s %s", method, redact(url))
+    try:
+        response = session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
+    except requests.RequestException as exc:
+        if _never_reached(exc):
+            raise PbxError(
+                f"Could not reach the {vendor_label} PBX at {redact(_origin(url))}; "
+                "check its address and that it is running.",
+                permanent=False,
+            ) from None
+        if isinstance(exc, requests.ReadTimeout):
+            raise PbxError(
+                f"The {vendor_label} PBX did not answer in {timeout[1]:g} s; "
+                "the call may still ring.",
+            ) from None
+        raise PbxError(
+            f"The connection to the {vendor_label} PBX broke off before it answered "
+            f"({type(exc).__name__}); the call may still ring.",
+        ) from None
+    log.debug("%s %s -> %s", method, redact(url), response.status_code)
+    return response
+
+
+def _origin(url: str) -> str:
+    parts = requests.utils.urlparse(url)
+    return f"{parts.scheme}://{parts.netloc}"

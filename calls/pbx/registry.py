@@ -1,0 +1,26 @@
+"""Vendor name -> adapter class. Adding a vendor is one line here (docs/adding-a-vendor.md)."""
+
+from __future__ import annotations
+
+from django.utils.module_loading import import_string
+
+from calls.pbx.base import PbxAdapter
+
+ADAPTERS: dict[str, str] = {
+    "while1": "calls.pbx.while1.While1Adapter",
+    "voipcenter": "calls.pbx.voipcenter.VoipCenterAdapter",
+    "telphin": "calls.pbx.telphin.TelphinAdapter",
+    "sandbox": "calls.pbx.sandbox.SandboxAdapter",
+}
+
+
+class UnknownVendor(LookupError):
+    pass
+
+
+def adapter_class(vendor: str) -> type[PbxAdapter]:
+    try:
+        return import_string(ADAPTERS[vendor])
+    except KeyError:
+        known = ", ".join(sorted(ADAPTERS))
+        raise UnknownVendor(f"Unknown PBX vendor {vendor!r}; known vendors: {known}.") from None

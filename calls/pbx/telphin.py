@@ -1,0 +1,409 @@
+"""Telphin (apiproxy.telphin.ru, "ucom4b"): OAuth2, callback, extension events.
+
+Dialect summary (sources and assumptions: docs/vendors/telphin.md):
+
+* ``POST {base}/oauth/token`` form ``grant_type=client_credentials`` -> Bearer token.
+* ``POST {base}/api/ver1.0/extension/{id}/callback/`` JSON starts a call: Telphin
+  rings ``src_num`` (the agent), then dials ``dst_num`` (the customer). The
+  reply's ``call_api_id`` comes back in every event of that call as CallAPIID.
+* ``/api/ver1.0/extension/{id}/event/`` holds the URLs Telphin calls on dial-in,
+  dial-out, answer and hangup; telphin_events.py reads what it sends.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import requests
+
+from calls.pbx import telphin_auth, telphin_events
+from calls.pbx.base import (
+    ConnectionCheck,
+    CredentialField,
+    InboundRequest,
+    NormalizedEvent,
+    OriginateRequest,
+    OriginateResult,
+    PbxAdapter,
+    PbxConfig,
+    PbxError,
+    WebhookAuthError,
+)
+from calls.pbx.http import send
+from calls.pbx.redact import redact
+from calls.pbx.telphin_auth import Clock, InMemoryTokenCache, TokenCache
+
+log = logging.getLogger("calls.pbx.telphin")
+
+API = "/api/ver1.0"
+DEFAULT_EVENT_TYPES = ("dial-in", "dial-out", "answer", "hangup")
+
+# What a person can do about each refusal of a callback.
+_CALLBACK_HINTS = {
+    400: "Check the customer number (E.164) and the agent's Telphin extension name.",
+    403: "The Telphin application may not start calls for this extension; "
+    "check the application's type and rights in the Telphin portal.",
+    404: "The agent's Telphin extension id is unknown to this application; "
+    "re-import the extensions in the PBX account settings.",
+}
+
+
+@dataclass(frozen=True)
+class TelphinExtension:
+    id: int
+    name: str  # "<client prefix>*<number>", what src_num and events use
+    type: str = ""  # phone | queue | ivr | fax
+    status: str = ""
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class EventSubscription:
+    id: int
+    event_type: str
+    url: str
+    method: str
+
+
+@dataclass(frozen=True)
+class SubscriptionSync:
+    """What register_webhooks changed, by subscription id."""
+
+    created: tuple[int, ...] = ()
+    updated: tuple[int, ...] = ()
+    unchanged: tuple[int, ...] = ()
+    duplicates: tuple[int, ...] = ()  # more of ours for one event type: left alone
+
+
+class TelphinAdapter(PbxAdapter):
+    vendor: ClassVar[str] = "telphin"
+    label: ClassVar[str] = "Telphin"
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField("client_id", "Application ID (client_id)", secret=False),
+        CredentialField("client_secret", "Application secret (client_secret)"),
+    )
+    # Telphin can interrupt a call (/extension/{id}/current_calls/{call_api_id}),
+    # but hangup() gets no extension id to build that URL; see the vendor notes.
+    can_hangup: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        config: PbxConfig,
+        session: requests.Session | None = None,
+        *,
+        token_cache: TokenCache | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(config, session)
+        if token_cache is None:
+            token_cache = InMemoryTokenCache(clock) if clock else telphin_auth.shared_cache
+        self.tokens = token_cache
+        self.base_url = config.base_url.rstrip("/")
+
+    # -- OAuth -------------------------------------------------------------
+
+    @property
+    def _client_id(self) -> str:
+        return str(self.config.credentials.get("client_id", "")).strip()
+
+    @property
+    def _token_key(self) -> str:
+        return telphin_auth.cache_key(self.base_url, self._client_id)
+
+    def access_token(self) -> str:
+        """A valid Bearer token: from the cache, else a fresh one from Telphin."""
+        token = self.tokens.get(self._token_key)
+        return token or self._fetch_token()
+
+    def _fetch_token(self) -> str:
+        secret = str(self.config.credentials.get("client_secret", ""))
+        if not self._client_id or not secret:
+            raise PbxError(
+                "Telphin needs the application's client_id and client_secret; "
+                "fill both in the PBX account settings."
+            )
+        data = {
+            "grant_type": "client_credentials",
+            "client_id": self._client_id,
+            "client_secret": secret,
+        }
+        try:
+            response = send(
+                self.session, "POST", f"{self.base_url}/oauth/token",
+                vendor_label=self.label, timeout=self.timeout, data=data,
+            )
+        except PbxError as exc:
+            # A token request rings nobody: whatever happened, trying later is safe.
+            raise PbxError(
+                f"Could not get a Telphin access token: {exc.message.split(';')[0]}; "
+                "no call was started.",
+                permanent=False,
+            ) from None
+        body = _json(response)
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if response.status_code != 200 or not token:
+            raise self._token_error(response, body)
+        self.tokens.set(self._token_key, token, telphin_auth.cache_lifetime(body.get("expires_in")))
+        log.debug("Telphin token fetched for client %s", self._client_id)
+        return str(token)
+
+    def _token_error(self, response: requests.Response, body: Any) -> PbxError:
+        words = _vendor_words(response, body)
+        if response.status_code in (400, 401, 403):
+            return PbxError(
+                f"Telphin refused the application credentials ({words}). Check the "
+                "client_id and client_secret, and that the application is of the "
+                "trusted (client credentials) type.",
+                vendor_code=f"oauth:{response.status_code}",
+            )
+        return PbxError(
+            f"Telphin's token service answered {response.status_code} ({words}); "
+            "try again in a few minutes.",
+            permanent=response.status_code < 500,
+            vendor_code=f"oauth:{response.status_code}",
+        )
+
+    def _drop_token(self, token: str) -> None:
+        # Another worker may already have stored a fresh token: keep that one.
+        if self.tokens.get(self._token_key) == token:
+            self.tokens.delete(self._token_key)
+
+    def _api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One authorised API request; on 401 a fresh token and exactly one retry.
+
+        Retrying is safe even for the callback: Telphin's API proxy checks the
+        Bearer token before the request reaches the resource, so a 401 proves
+        nothing was done (no call started, no subscription written). Every
+        other failure (timeout, 5xx, a broken connection) is never retried here.
+        """
+        url = f"{self.base_url}{API}{path}"
+        for attempt in (1, 2):
+            token = self.access_token()
+            response = send(
+                self.session, method, url, vendor_label=self.label, timeout=self.timeout,
+                headers={"Authorization": f"Bearer {token}"}, **kwargs,
+            )
+            if response.status_code != 401 or attempt == 2:
+                return response
+            log.info("Telphin refused a cached token (401); fetching a new one")
+            self._drop_token(token)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- Calls -------------------------------------------------------------
+
+    def originate(self, request: OriginateRequest) -> OriginateResult:
+        if not request.vendor_extension_id:
+            return OriginateResult(
+                ok=False,
+                message="The agent has no Telphin extension id; import the extensions "
+                "in the PBX account settings and pick the agent's one.",
+            )
+        response = self._api(
+            "POST", f"/extension/{request.vendor_extension_id}/callback/",
+            json=callback_body(request),
+        )
+        body = _json(response)
+        if response.status_code in (200, 201):
+            return _callback_accepted(body)
+        if response.status_code == 429:
+            # Rate limiting happens before the call is set up: safe to try later.
+            raise PbxError(
+                "Telphin is limiting the request rate; the call was not started "
+                "and will be tried again.",
+                permanent=False, vendor_code="429",
+            )
+        if 400 <= response.status_code < 500:
+            hint = _CALLBACK_HINTS.get(
+                response.status_code, "Check the agent's Telphin settings and try again."
+            )
+            return OriginateResult(
+                ok=False,
+                message=f"Telphin refused the call: {_vendor_words(response, body)}. {hint}",
+                vendor_code=str(response.status_code),
+            )
+        raise PbxError(
+            f"Telphin answered {response.status_code} ({_vendor_words(response, body)}); "
+            "the call may still ring.",
+            vendor_code=str(response.status_code),
+        )
+
+    def test_connection(self) -> ConnectionCheck:
+        try:
+            extensions = self.list_extensions()
+        except PbxError as exc:
+            return ConnectionCheck(ok=False, message=exc.message)
+        warnings = ()
+        if not any(ext.type == "phone" for ext in extensions):
+            warnings = ("No phone-type extensions: agents need one each to place calls.",)
+        return ConnectionCheck(
+            ok=True, message=f"Connected: {len(extensions)} extensions", warnings=warnings
+        )
+
+    def list_extensions(self) -> list[TelphinExtension]:
+        response = self._api("GET", "/client/@me/extension/")
+        body = _checked(response, "list the extensions")
+        if not isinstance(body, list):
+            raise PbxError("Telphin sent an extension list we cannot read.")
+        return [
+            TelphinExtension(
+                id=int(item["id"]), name=str(item.get("name", "")),
+                type=str(item.get("type", "")), status=str(item.get("status", "")),
+                label=str(item.get("label", "") or ""),
+            )
+            for item in body
+            if isinstance(item, dict) and str(item.get("id", "")).isdigit()
+        ]
+
+    # -- Event subscriptions -------------------------------------------------
+
+    def list_event_subscriptions(self, extension_id: int | str) -> list[EventSubscription]:
+        response = self._api("GET", f"/extension/{extension_id}/event/")
+        body = _checked(response, f"list the events of extension {extension_id}")
+        return [_subscription(item) for item in body if isinstance(item, dict)] if isinstance(
+            body, list
+        ) else []
+
+    def register_webhooks(
+        self,
+        extension_id: int | str,
+        url: str,
+        method: str = "POST",
+        event_types: tuple[str, ...] = DEFAULT_EVENT_TYPES,
+    ) -> SubscriptionSync:
+        """Make Telphin call ``url`` for ``event_types``; running it twice changes nothing.
+
+        A subscription is ours when it points at our endpoint (same origin and
+        path up to the last segment, so a rotated URL token is updated in place);
+        subscriptions of other integrations are never touched.
+        """
+        method = method.upper()
+        existing = self.list_event_subscriptions(extension_id)
+        created, updated, unchanged, duplicates = [], [], [], []
+        for event_type in event_types:
+            ours = [
+                s for s in existing
+                if s.event_type == event_type and _same_endpoint(s.url, url)
+            ]
+            duplicates.extend(s.id for s in ours[1:])
+            if ours and ours[0].url == url and ours[0].method == method:
+                unchanged.append(ours[0].id)
+                continue
+            sub_id = ours[0].id if ours else None
+            saved = self._write_subscription(extension_id, sub_id, event_type, url, method)
+            (updated if ours else created).append(saved)
+        return SubscriptionSync(
+            tuple(created), tuple(updated), tuple(unchanged), tuple(duplicates)
+        )
+
+    def _write_subscription(
+        self, extension_id: int | str, sub_id: int | None, event_type: str, url: str, method: str
+    ) -> int:
+        path = f"/extension/{extension_id}/event/"
+        payload = {"url": url, "method": method, "event_type": event_type}
+        if sub_id is None:
+            response = self._api("POST", path, json=payload)
+        else:
+            response = self._api("PUT", f"{path}{sub_id}", json=payload)
+        body = _checked(response, f"save the {event_type} event of extension {extension_id}")
+        return int(body.get("id", sub_id or 0)) if isinstance(body, dict) else int(sub_id or 0)
+
+    def delete_event_subscription(self, extension_id: int | str, subscription_id: int) -> None:
+        response = self._api("DELETE", f"/extension/{extension_id}/event/{subscription_id}")
+        if response.status_code != 404:  # already gone is what we wanted
+            _checked(response, f"delete event {subscription_id} of extension {extension_id}")
+
+    # -- Inbound -------------------------------------------------------------
+
+    def validate_request(self, request: InboundRequest) -> None:
+        """Telphin signs nothing: the secret URL token (checked by the view) is the auth.
+
+        An account may add ``webhook_allowed_ips`` (addresses or networks) in its
+        settings; behind a proxy, remote_addr must be the client's address.
+        """
+        allowed = self.config.settings.get("webhook_allowed_ips") or ()
+        if allowed and not telphin_events.ip_allowed(request.remote_addr, allowed):
+            raise WebhookAuthError(f"{request.remote_addr or 'unknown address'} is not allowed")
+
+    def parse_events(self, request: InboundRequest) -> list[NormalizedEvent]:
+        return telphin_events.parse_events(request)
+
+
+def callback_body(request: OriginateRequest) -> dict[str, Any]:
+    """The JSON Telphin's callback resource takes for one click-to-call.
+
+    ``src_*`` caller-id fields are what the agent's phone shows while it rings
+    first; the plain ``caller_id_*`` ones would go to the customer, so our
+    internal caller name is never put there.
+    """
+    body: dict[str, Any] = {
+        "src_num": [request.agent_extension],
+        "dst_num": request.number,
+        "src_caller_id_number": request.number,
+    }
+    if request.caller_name:
+        body["src_caller_id_name"] = request.caller_name[:64]
+    return body
+
+
+def _callback_accepted(body: Any) -> OriginateResult:
+    body = body if isinstance(body, dict) else {}
+    call_api_id = str(body.get("call_api_id") or "")
+    if call_api_id:
+        return OriginateResult(ok=True, vendor_call_id=call_api_id, message="Telphin is calling.")
+    # Accepted but unnamed: the phones ring anyway, so this is no failure.
+    return OriginateResult(
+        ok=True,
+        vendor_call_id=str(body.get("call_id") or ""),
+        message="Telphin is calling.",
+        warnings=("Telphin returned no call_api_id; events may not match this call.",),
+    )
+
+
+def _subscription(item: dict[str, Any]) -> EventSubscription:
+    return EventSubscription(
+        id=int(item.get("id") or 0), event_type=str(item.get("event_type", "")),
+        url=str(item.get("url", "")), method=str(item.get("method", "")).upper(),
+    )
+
+
+def _same_endpoint(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.scheme, pa.netloc, pa.path.rstrip("/").rsplit("/", 1)[0]) == (
+        pb.scheme, pb.netloc, pb.path.rstrip("/").rsplit("/", 1)[0],
+    )
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _vendor_words(response: requests.Response, body: Any) -> str:
+    """Telphin's own explanation, secrets masked, for a sentence a person reads."""
+    words = ""
+    if isinstance(body, dict):
+        for key in ("message", "error_description", "error", "detail"):
+            if body.get(key):
+                words = str(body[key])
+                break
+    if not words:
+        words = (response.text or "").strip()[:200] or f"HTTP {response.status_code}"
+    return redact(f"“{words}”" if not words.startswith("HTTP ") else words)
+
+
+def _checked(response: requests.Response, action: str) -> Any:
+    """The JSON of a 2xx reply to an admin request, or a PbxError that says why not."""
+    body = _json(response)
+    if 200 <= response.status_code < 300:
+        return body
+    raise PbxError(
+        f"Telphin did not let us {action}: {_vendor_words(response, body)} "
+        f"(HTTP {response.status_code}).",
+        permanent=response.status_code < 500,
+        vendor_code=str(response.status_code),
+    )

@@ -1,0 +1,400 @@
+"""While1 Voice: click-to-call through ``/api/originate-call``.
+
+The dialect (docs/vendors/while1.md has the details and our assumptions):
+``POST {base}/api/originate-call`` with ``Authorization: Bearer <api_token>`` and a
+JSON body ``{"data": {...}, "api_hash": md5(http_build_query(params) . api_key)}``.
+The PBX is PHP: it decodes the JSON and recomputes the hash with PHP's own
+``http_build_query``, so ours must match it byte for byte, hence the port below.
+While1 documents no call events; its PBX sends our generic JSON events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+import phonenumbers
+import requests
+
+from calls.pbx.base import (
+    ConnectionCheck,
+    CredentialField,
+    OriginateRequest,
+    OriginateResult,
+    PbxAdapter,
+    PbxError,
+)
+from calls.pbx.generic import GenericEvents
+from calls.pbx.http import send
+from calls.pbx.redact import redact
+
+log = logging.getLogger("calls.pbx.while1")
+
+ORIGINATE_PATH = "/api/originate-call"
+DESTINATION_TYPES = ("user", "queue", "context")
+DIAL_FORMATS = ("e164", "national", "digits")
+DEFAULT_ANSWER_TIMEOUT = 60.0
+# async=0 holds the request open until the agent answers; the PBX needs a moment
+# after its own ring timeout to hang up and write its reply.
+ANSWER_MARGIN = 15.0
+PHP_FLOAT_PRECISION = 14  # php.ini "precision" default, used when PHP turns a float into text
+
+_URLENCODE_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+# --- PHP's http_build_query -------------------------------------------------------
+
+
+def php_urlencode(text: str) -> str:
+    """PHP ``urlencode``: UTF-8 bytes, space as '+', only ``A-Za-z0-9-_.`` kept.
+
+    Not ``urllib.parse.quote_plus``: that one keeps '~', PHP encodes it.
+    """
+    out = []
+    for byte in text.encode("utf-8"):
+        if byte in _URLENCODE_SAFE:
+            out.append(chr(byte))
+        elif byte == 0x20:
+            out.append("+")
+        else:
+            out.append(f"%{byte:02X}")
+    return "".join(out)
+
+
+def php_float_str(value: float, precision: int = PHP_FLOAT_PRECISION) -> str:
+    """A float as PHP 8 prints it with ``precision`` significant digits (php_gcvt).
+
+    1.0 -> "1", 0.1 + 0.2 -> "0.3", 1e14 -> "1.0E+14", 1e-5 -> "1.0E-5", -0.0 -> "-0".
+    """
+    if math.isnan(value):
+        return "NAN"
+    if math.isinf(value):
+        return "INF" if value > 0 else "-INF"
+    sign = "-" if math.copysign(1.0, value) < 0 else ""
+    if value == 0:
+        return sign + "0"
+    # Python's %e rounds correctly like zend_dtoa mode 2; dtoa drops trailing zeros.
+    mantissa, exponent = f"{abs(value):.{precision - 1}e}".split("e")
+    digits = mantissa.replace(".", "").rstrip("0") or "0"
+    decpt = int(exponent) + 1  # value = 0.<digits> * 10**decpt
+    if decpt < -3 or decpt > precision:
+        exp = decpt - 1
+        return f"{sign}{digits[0]}.{digits[1:] or '0'}E{'-' if exp < 0 else '+'}{abs(exp)}"
+    if decpt <= 0:
+        return f"{sign}0.{'0' * -decpt}{digits}"
+    whole, frac = digits[:decpt].ljust(decpt, "0"), digits[decpt:]
+    return f"{sign}{whole}.{frac}" if frac else sign + whole
+
+
+def _scalar(value: Any) -> str:
+    # bool first: it is an int subclass, and PHP prints true/false as 1/0.
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        if not _INT64[0] <= value <= _INT64[1]:
+            raise ValueError(f"{value} does not fit PHP's int; the PBX would see a float")
+        return str(value)
+    if isinstance(value, float):
+        return php_urlencode(php_float_str(value))
+    if isinstance(value, str):
+        return php_urlencode(value)
+    raise TypeError(f"http_build_query cannot encode {type(value).__name__}")
+
+
+def _items(value: Mapping | list | tuple) -> list[tuple[Any, Any]]:
+    return list(value.items()) if isinstance(value, Mapping) else list(enumerate(value))
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, bool) or not isinstance(key, int | str):
+        raise TypeError(f"PHP array keys are int or str, not {type(key).__name__}")
+    return str(key) if isinstance(key, int) else php_urlencode(key)
+
+
+def _walk(prefix: str | None, value: Any, pairs: list[str]) -> None:
+    for key, item in _items(value):
+        name = _key(key) if prefix is None else f"{prefix}%5B{_key(key)}%5D"
+        if item is None:
+            continue  # PHP leaves nulls out; empty arrays vanish by recursion
+        if isinstance(item, Mapping | list | tuple):
+            _walk(name, item, pairs)
+        else:
+            pairs.append(f"{name}={_scalar(item)}")
+
+
+def php_http_build_query(params: Mapping[str, Any] | list | tuple) -> str:
+    """Port of PHP's ``http_build_query($params)`` with its default arguments.
+
+    Supports what JSON can carry: dict/list/tuple (nested as ``a%5Bb%5D``, list
+    keys numeric), str, int (64-bit), float (as PHP with precision=14), bool (1/0),
+    None (left out). Empty arrays are left out. Order is the mapping's order.
+    """
+    pairs: list[str] = []
+    _walk(None, params, pairs)
+    return "&".join(pairs)
+
+
+def api_hash(params: Mapping[str, Any], api_key: str) -> str:
+    """While1's ``md5(http_build_query($params) . $api_key)`` as lowercase hex."""
+    text = php_http_build_query(params) + api_key
+    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+# --- numbers ----------------------------------------------------------------------
+
+
+def format_caller_id(number: str, dial_format: str = "e164", region: str = "") -> str:
+    """The customer number as the PBX's outbound rules expect it.
+
+    ``e164`` keeps "+40212345678"; ``digits`` gives "40212345678"; ``national``
+    gives the number as dialled from ``region`` (default: the number's own
+    country), e.g. "0212345678" in RO, "00442071234567" for a UK number from RO.
+    """
+    if dial_format == "e164":
+        return number
+    if dial_format == "digits":
+        return re.sub(r"\D", "", number)
+    if dial_format != "national":
+        raise PbxError(
+            f"While1 Voice setting dial_format={dial_format!r} is unknown; "
+            f"use one of {', '.join(DIAL_FORMATS)}."
+        )
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        raise PbxError(f"{number!r} is not a number in international format.") from None
+    home = (region or phonenumbers.region_code_for_number(parsed) or "").upper()
+    text = phonenumbers.format_out_of_country_calling_number(parsed, home)
+    return text if text.startswith("+") else re.sub(r"\D", "", text)
+
+
+# --- replies ----------------------------------------------------------------------
+
+
+def _texts(value: Any) -> tuple[list[str], str | None]:
+    """Vendor texts from a list, or from a dict keyed by error code (first code kept)."""
+    if isinstance(value, Mapping):
+        texts = [f"{text} (code {code})" for code, text in value.items()]
+        return texts, (str(next(iter(value))) if value else None)
+    if isinstance(value, list | tuple):
+        return [str(text) for text in value], None
+    return ([str(value)] if value else []), None
+
+
+def _json_reply(response: requests.Response) -> dict[str, Any] | None:
+    """The While1 reply object, or None when the body is not one."""
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and "has_error" in data else None
+
+
+def _status_words(code: int) -> str:
+    try:
+        return f"HTTP {code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"HTTP {code}"
+
+
+class While1Adapter(GenericEvents, PbxAdapter):
+    vendor = "while1"
+    label = "While1 Voice"
+    credential_fields = (
+        CredentialField("api_token", "API token"),
+        CredentialField("api_key", "API key (for the request hash)"),
+    )
+
+    # --- outbound ---
+
+    def originate(self, request: OriginateRequest) -> OriginateResult:
+        """Ask the PBX to ring the agent, then the customer.
+
+        Transport failures raise PbxError from http.send (permanent unless the
+        PBX provably never saw the request); everything the PBX says is a result.
+        """
+        async_mode = self._async_mode()
+        read_timeout = self.config.read_timeout
+        if async_mode == 0:
+            read_timeout = max(read_timeout, self._answer_timeout() + ANSWER_MARGIN)
+        response = self._post(self._call_data(request, async_mode), read_timeout)
+        return self._result(response, answered_on_success=async_mode == 0)
+
+    def test_connection(self) -> ConnectionCheck:
+        """Send originate-call without a number: it can ring nobody, but its
+        answer tells an accepted token (a validation error) from a refused one.
+
+        While1 documents no read-only endpoint; see docs/vendors/while1.md.
+        """
+        project_id = self.config.settings.get("project_id")
+        data = {"project_id": _project_id(project_id)} if project_id else {}
+        try:
+            response = self._post(data, self.config.read_timeout)
+        except PbxError as exc:
+            return ConnectionCheck(ok=False, message=exc.message)
+        return self._check(response, project_id)
+
+    # --- request building ---
+
+    def _call_data(self, request: OriginateRequest, async_mode: int) -> dict[str, Any]:
+        settings = self.config.settings
+        if request.destination_type not in DESTINATION_TYPES:
+            raise PbxError(
+                f"While1 Voice cannot send a call to a {request.destination_type!r}; "
+                f"use one of {', '.join(DESTINATION_TYPES)}."
+            )
+        if not settings.get("project_id"):
+            raise PbxError(
+                "The While1 Voice account has no project ID; set it in the PBX account settings."
+            )
+        caller_id = format_caller_id(
+            request.number, settings.get("dial_format") or "e164", settings.get("dial_region", "")
+        )
+        # Key order is the vendor's documented order; the hash depends on it.
+        data: dict[str, Any] = {
+            "project_id": _project_id(settings["project_id"]),
+            "caller_id": caller_id,
+            # Mandatory at the PBX: without a name the agent still sees the number.
+            "caller_id_name": request.caller_name or caller_id,
+            "type": request.destination_type,
+            "destination": request.target,
+            "external_id": request.external_id,
+            "async": async_mode,
+        }
+        for name in ("outbound_number", "outbound_trunk"):
+            if settings.get(name):
+                data[name] = settings[name]
+        variables = dict(settings.get("vars") or {})
+        if request.backend_link:
+            variables["BACKEND_LINK"] = request.backend_link
+        if variables:
+            data["vars"] = variables
+        return data
+
+    def _body(self, data: Mapping[str, Any]) -> bytes:
+        params: dict[str, Any] = {"data": data}
+        api_key = self.config.credentials.get("api_key", "")
+        if api_key:
+            # Hash exactly what is sent, before api_hash joins it, as the PHP sample does.
+            params["api_hash"] = api_hash(params, api_key)
+        # ASCII escapes like PHP's json_encode in the vendor's own client; NaN has no JSON.
+        text = json.dumps(params, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+        return text.encode()
+
+    def _post(self, data: Mapping[str, Any], read_timeout: float) -> requests.Response:
+        token = self.config.credentials.get("api_token", "")
+        if not token:
+            raise PbxError("The While1 Voice account has no API token; enter it and save.")
+        body = self._body(data)
+        log.debug("While1 Voice originate-call %s", redact(body.decode()))
+        return send(
+            self.session,
+            "POST",
+            self.config.base_url.rstrip("/") + ORIGINATE_PATH,
+            vendor_label=self.label,
+            timeout=(self.config.connect_timeout, read_timeout),
+            data=body,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+            },
+        )
+
+    def _async_mode(self) -> int:
+        value = self.config.settings.get("async", 1)
+        return 0 if str(value).strip().lower() in ("0", "false", "no") else 1
+
+    def _answer_timeout(self) -> float:
+        return float(self.config.settings.get("answer_timeout") or DEFAULT_ANSWER_TIMEOUT)
+
+    # --- reply parsing ---
+
+    def _result(self, response: requests.Response, *, answered_on_success: bool) -> OriginateResult:
+        reply = _json_reply(response)
+        problem = self._problem(response, reply)
+        texts, code = _texts(reply.get("messages")) if reply else ([], None)
+        warnings = tuple(_texts(reply.get("warnings"))[0]) if reply else ()
+        for warning in warnings:
+            log.warning("While1 Voice warned: %s", warning)
+        if problem:
+            return OriginateResult(ok=False, message=problem, warnings=warnings, vendor_code=code)
+        if reply["has_error"]:
+            reason = "; ".join(texts) or "no reason given (look in the PBX's API log)"
+            return OriginateResult(
+                ok=False,
+                message=f"{self.label} refused the call: {reason}",
+                warnings=warnings,
+                vendor_code=code,
+            )
+        results, _ = _texts(reply.get("results"))
+        return OriginateResult(
+            ok=True,
+            message="; ".join(results) or f"{self.label} accepted the call.",
+            answered=answered_on_success,
+            warnings=warnings,
+        )
+
+    def _problem(self, response: requests.Response, reply: dict[str, Any] | None) -> str:
+        """A sentence when the reply is not a plain While1 answer about the call."""
+        texts = _texts(reply.get("messages"))[0] if reply else []
+        said = f" ({'; '.join(texts)})" if texts else ""
+        words = " ".join(texts).lower()
+        if response.status_code in (401, 403) or "token" in words:
+            return (
+                f"{self.label} did not accept the API token{said}. Copy the API token from the "
+                "PBX (Settings :: Parameters) into this PBX account again."
+            )
+        if "hash" in words:
+            return (
+                f"{self.label} rejected the request hash{said}. Make the API key here match the "
+                "one in the PBX's Settings :: Parameters (leave it empty only if the PBX has none)."
+            )
+        if reply is not None and reply["has_error"]:
+            return ""  # the vendor's own words say what went wrong, whatever the status
+        if 300 <= response.status_code < 400:
+            where = redact(response.headers.get("Location", "elsewhere"))
+            return (
+                f"{self.label} redirected the request to {where}; "
+                "set the PBX address to the address it redirects to."
+            )
+        if not 200 <= response.status_code < 300:
+            hint = " Check the PBX address." if response.status_code == 404 else ""
+            return (
+                f"{self.label} answered {_status_words(response.status_code)}{said} instead of "
+                f"a result; check on the PBX whether the call was placed before trying again.{hint}"
+            )
+        if reply is None:
+            kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+            return (
+                f"{self.label} answered with something that is not its JSON reply ({kind}); "
+                "check that the PBX address is the PBX's base URL, without /api/..."
+            )
+        return ""
+
+    def _check(self, response: requests.Response, project_id: Any) -> ConnectionCheck:
+        reply = _json_reply(response)
+        problem = self._problem(response, reply)
+        warnings = tuple(_texts(reply.get("warnings"))[0]) if reply else ()
+        if problem:
+            return ConnectionCheck(ok=False, message=problem, warnings=warnings)
+        texts = _texts(reply.get("messages"))[0]
+        said = "; ".join(texts)
+        if project_id and "project" in said.lower():
+            warnings += (f"{self.label} may not know project {project_id}: {said}",)
+        detail = f" It answered the test request, which rings nobody, with: {said}" if said else ""
+        return ConnectionCheck(
+            ok=True, message=f"{self.label} accepted the API token.{detail}", warnings=warnings
+        )
+
+
+def _project_id(value: Any) -> Any:
+    # The vendor's example sends an int; a digit string from a form becomes one.
+    return int(value) if isinstance(value, str) and value.isdigit() else value

@@ -1,0 +1,55 @@
+"""Contacts of a project and their phone numbers, stored in E.164 and indexed."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Contact(models.Model):
+    project = models.ForeignKey("calls.Project", on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    company = models.CharField(_("company"), max_length=200, blank=True, default="")
+    crm_url = models.URLField(_("CRM link"), max_length=500, blank=True, default="")
+    owner = models.ForeignKey(
+        "calls.Agent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_contacts",
+        verbose_name=_("owning agent"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["project", "name"], name="contact_project_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.company})" if self.company else self.name
+
+
+class ContactPhone(models.Model):
+    """One number of a contact. ``project`` is repeated here so caller lookup is one index probe."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    project = models.ForeignKey("calls.Project", on_delete=models.CASCADE, related_name="+")
+    number = models.CharField(_("number (E.164)"), max_length=20)
+    label = models.CharField(_("label"), max_length=40, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["project", "number"], name="contactphone_lookup")]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "number"], name="contactphone_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+

@@ -1,0 +1,14 @@
+"""Settings for the test suite: the same as production's reading of the environment,
+with a var/ of its own so tests never touch the data or broker of a running `make run`."""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault(
+    "PBXPORTAL_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test")
+)
+
+from pbxportal.settings import *  # noqa: E402,F403
+
+# Hashing demo and factory passwords at full strength costs seconds per test run.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,1 @@
+"""One module per vendor dialect; each exposes ``handle(sandbox, request) -> Response``."""

@@ -1,0 +1,45 @@
+"""Real processes for tests: a Celery worker on the configured broker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def celery_worker(extra_env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+    """A worker process with the test settings (same database and broker as the tests)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "pbxportal.test_settings", **(extra_env or {})}
+    log = open(ROOT / "var" / "test" / "worker.log", "ab")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "pbxportal", "worker", "--pool", "solo",
+         "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
+    """Poll until ``predicate()`` is truthy; return its value or fail with a clear message."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")

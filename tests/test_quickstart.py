@@ -1,0 +1,59 @@
+"""What a newcomer meets: demo data, the login page, a working deploy check."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from calls.models import Agent, PbxAccount, Project
+from contacts.models import Contact
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.django_db
+def test_demo_data_gives_a_project_two_agents_and_fifty_contacts(capsys):
+    call_command("load_demo")
+    first = capsys.readouterr().out
+    call_command("load_demo")
+    again = capsys.readouterr().out
+    assert Project.objects.count() == 1
+    assert Agent.objects.count() == 2
+    assert Contact.objects.count() == 50
+    assert first == again  # idempotent: same users, same passwords printed
+    assert "ana" in first and "password:" in first
+    assert all(a.credential_names for a in PbxAccount.objects.all())
+
+
+@pytest.mark.django_db
+def test_a_demo_agent_logs_in_and_sees_their_contacts(client, capsys):
+    call_command("load_demo")
+    line = next(x for x in capsys.readouterr().out.splitlines() if " ana " in x)
+    password = line.rsplit("password: ", 1)[1].strip()
+    assert client.get("/login/").status_code == 200
+    response = client.post("/login/", {"username": "ana", "password": password}, follow=True)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Contacts" in html and "Ana Popescu" in html
+    assert html.count('href="tel:+40') == 50
+
+
+def test_deploy_check_is_clean_with_production_settings(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "pbxportal.settings",
+        "PBXPORTAL_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "x" * 64 + "production-grade-key-with-enough-entropy-0123456789",
+        "DJANGO_SECURE": "1",
+        "ALLOWED_HOSTS": "pbx.example.com",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
