@@ -241,7 +241,8 @@ class VoipCenterAdapter(GenericEvents, PbxAdapter):
         params["pass"] = sign(creds["private_key"], params, endpoint.signed)
         url = f"{self._base_url}/api/{endpoint.script}?{query_string(params, endpoint.query)}"
         response = send(self.session, "GET", url, vendor_label=self.label, timeout=self.timeout)
-        return read_reply(response, after=after)
+        secrets = (creds["password"], creds["private_key"], params["pwd"], params["pass"])
+        return read_reply(response, after=after, secrets=secrets)
 
     def _credentials(self) -> Mapping[str, str]:
         creds = self.config.credentials

@@ -20,14 +20,14 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from calls.pbx.base import PbxError
-from calls.pbx.redact import redact
+from calls.pbx.redact import MASK, redact
 
 # code -> (the document's name for it, what a person should do about it).
 HEAD_CODES: dict[str, tuple[str, str]] = {
@@ -114,9 +114,9 @@ class Reply:
     body: Any
 
 
-def sentence(code: str, words: str = "") -> str:
+def sentence(code: str, words: str = "", scrub: Callable[[str], str] = redact) -> str:
     """Our sentence for a VoipCenter error code, with the vendor's words when they add any."""
-    words = _clip(redact(words))
+    words = _clip(scrub(words))
     if code in ERROR_CODES:
         name, advice = ERROR_CODES[code]
         said = f' VoipCenter said: "{words}".' if words and words.lower() != name.lower() else ""
@@ -127,46 +127,74 @@ def sentence(code: str, words: str = "") -> str:
     return f"VoipCenter refused the request: {words or 'it gave no reason'}."
 
 
-def read_reply(response: requests.Response, *, after: str = "") -> Reply:
+def read_reply(
+    response: requests.Response, *, after: str = "", secrets: Iterable[str] = ()
+) -> Reply:
     """Decode a reply and raise VoipCenterRefused if it carries an error.
 
     ``after`` ends every unreadable-reply message (MAY_RING for call.php: the
     request reached VoipCenter, so we cannot say the call did not start).
+    ``secrets`` are masked wherever vendor text is quoted: an error page that
+    echoes our request need not do it in the name=value shape redact() knows.
     """
+    scrub = scrubber(secrets)
     if not 200 <= response.status_code < 300:
         raise PbxError(
             f"VoipCenter answered HTTP {response.status_code} ({response.reason or 'no reason'})"
-            f"{after}.{_quoted(response.content)}"
+            f"{after}.{_quoted(response.content, scrub)}"
         )
-    reply = _split(_decode(response.content, after))
-    _check(reply)
+    reply = _split(_decode(response.content, after, scrub))
+    _check(reply, scrub)
     return reply
+
+
+def scrubber(secrets: Iterable[str]) -> Callable[[str], str]:
+    """redact(), and then every given secret value masked wherever it appears."""
+    # Longest first, so a secret containing another is masked whole; very short
+    # values are skipped: masking every "1" would garble the text and hide nothing.
+    values = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def scrub(text: str) -> str:
+        text = redact(text)
+        for value in values:
+            text = text.replace(value, MASK)
+        return text
+
+    return scrub
 
 
 def items(body: Any) -> list[dict[str, Any]]:
     """The rows of a list reply, whichever container VoipCenter puts them in.
 
     JSON from PHP arrays keyed ``id_<n>`` (as php-voipcenter reads it) gives a
-    dict of dicts; XML with repeated elements gives one list.
+    dict of dicts; a wrapper (``{"data": [...]}``, XML ``<data><item/>...</data>``)
+    is opened when it is the only container; a lone flat dict is one row (XML
+    with a single element).
     """
     if isinstance(body, list):
         return [dict(row) for row in body if isinstance(row, Mapping)]
     if not isinstance(body, Mapping):
         return []
-    rows = []
+    rows, containers = [], []
     for key, value in body.items():
-        if isinstance(value, Mapping):
+        keyed = str(key).startswith("id_") or str(key).isdigit()
+        if isinstance(value, Mapping) and (keyed or not _nested(value)):
             row = dict(value)
-            if str(key).startswith("id_") or str(key).isdigit():
+            if keyed:
                 row.setdefault("id", str(key).removeprefix("id_"))
             rows.append(row)
-    lists = [value for value in body.values() if isinstance(value, list)]
-    if not rows and len(lists) == 1:
-        return items(lists[0])
+        elif isinstance(value, list | Mapping):
+            containers.append(value)
+    if not rows and len(containers) == 1:
+        return items(containers[0])
     return rows
 
 
-def _decode(content: bytes, after: str) -> Any:
+def _nested(mapping: Mapping[str, Any]) -> bool:
+    return any(isinstance(value, list | Mapping) for value in mapping.values())
+
+
+def _decode(content: bytes, after: str, scrub: Callable[[str], str]) -> Any:
     text = content.decode("utf-8-sig", errors="replace").strip()
     if not text:
         raise PbxError(f"VoipCenter sent an empty reply{after}.")
@@ -175,10 +203,10 @@ def _decode(content: bytes, after: str) -> Any:
             return json.loads(text)
         except ValueError:
             raise PbxError(
-                f"VoipCenter sent a JSON reply that does not parse{after}.{_quoted(content)}"
+                f"VoipCenter sent a JSON reply that does not parse{after}.{_quoted(content, scrub)}"
             ) from None
     if text[0] == "<":
-        return _xml(content, text, after)
+        return _xml(content, text, after, scrub)
     if _SERIALIZED.match(text):
         raise PbxError(
             "VoipCenter answered in PHP-serialized format, which pbxportal does not read "
@@ -186,11 +214,11 @@ def _decode(content: bytes, after: str) -> Any:
             f"base URL points at the VoipCenter API{after}."
         )
     raise PbxError(
-        f"VoipCenter sent a reply that is neither JSON nor XML{after}.{_quoted(content)}"
+        f"VoipCenter sent a reply that is neither JSON nor XML{after}.{_quoted(content, scrub)}"
     )
 
 
-def _xml(content: bytes, text: str, after: str) -> Any:
+def _xml(content: bytes, text: str, after: str, scrub: Callable[[str], str]) -> Any:
     start = text[:512].lower()
     if "<html" in start or "<!doctype html" in start:
         raise PbxError(
@@ -204,7 +232,7 @@ def _xml(content: bytes, text: str, after: str) -> Any:
         root = ET.fromstring(content)  # noqa: S314 - DTDs refused above: no entity expansion
     except ET.ParseError:
         raise PbxError(
-            f"VoipCenter sent an XML reply that does not parse{after}.{_quoted(content)}"
+            f"VoipCenter sent an XML reply that does not parse{after}.{_quoted(content, scrub)}"
         ) from None
     return _element(root)
 
@@ -238,12 +266,12 @@ def _split(data: Any) -> Reply:
     return Reply(data, {}, data)
 
 
-def _check(reply: Reply) -> None:
+def _check(reply: Reply, scrub: Callable[[str], str]) -> None:
     # Head errors first: they mean the request was refused before anything was done.
     for section in (reply.head, reply.body):
         if isinstance(section, Mapping) and (found := _section_error(section)):
             code, words = found
-            raise VoipCenterRefused(sentence(code, words), vendor_code=code or None)
+            raise VoipCenterRefused(sentence(code, words, scrub), vendor_code=code or None)
 
 
 def _section_error(section: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -260,6 +288,8 @@ def _section_error(section: Mapping[str, Any]) -> tuple[str, str] | None:
     words = next(
         (w for key in _WORD_KEYS if (w := _text(section.get(key))) and not w.isdigit()), ""
     )
+    if (detail := _text(section.get("detail"))) and detail != words:
+        words = f"{words} ({detail})" if words else detail
     flagged = _text(section.get("error")).lower() not in ("", "0", "false")
     if code or status in _FAILURE or flagged:
         return code, words
@@ -279,6 +309,6 @@ def _clip(text: str) -> str:
     return text if len(text) <= _QUOTE_MAX else text[: _QUOTE_MAX - 1] + "…"
 
 
-def _quoted(content: bytes) -> str:
-    text = _clip(redact(content.decode("utf-8", errors="replace")))
+def _quoted(content: bytes, scrub: Callable[[str], str]) -> str:
+    text = _clip(scrub(content.decode("utf-8", errors="replace")))
     return f' It began: "{text}"' if text else ""

@@ -178,9 +178,11 @@ def format_caller_id(number: str, dial_format: str = "e164", region: str = "") -
 # --- replies ----------------------------------------------------------------------
 
 
-def _texts(value: Any) -> tuple[list[str], str | None]:
+def _texts(value: Any, *, codes: bool = True) -> tuple[list[str], str | None]:
     """Vendor texts from a list, or from a dict keyed by error code (first code kept)."""
     if isinstance(value, Mapping):
+        if not codes:
+            return [str(text) for text in value.values()], None
         texts = [f"{text} (code {code})" for code, text in value.items()]
         return texts, (str(next(iter(value))) if value else None)
     if isinstance(value, list | tuple):
@@ -321,7 +323,7 @@ class While1Adapter(GenericEvents, PbxAdapter):
         reply = _json_reply(response)
         problem = self._problem(response, reply)
         texts, code = _texts(reply.get("messages")) if reply else ([], None)
-        warnings = tuple(_texts(reply.get("warnings"))[0]) if reply else ()
+        warnings = tuple(_texts(reply.get("warnings"), codes=False)[0]) if reply else ()
         for warning in warnings:
             log.warning("While1 Voice warned: %s", warning)
         if problem:
@@ -334,7 +336,7 @@ class While1Adapter(GenericEvents, PbxAdapter):
                 warnings=warnings,
                 vendor_code=code,
             )
-        results, _ = _texts(reply.get("results"))
+        results, _ = _texts(reply.get("results"), codes=False)
         return OriginateResult(
             ok=True,
             message="; ".join(results) or f"{self.label} accepted the call.",
@@ -346,7 +348,8 @@ class While1Adapter(GenericEvents, PbxAdapter):
         """A sentence when the reply is not a plain While1 answer about the call."""
         texts = _texts(reply.get("messages"))[0] if reply else []
         said = f" ({'; '.join(texts)})" if texts else ""
-        words = " ".join(texts).lower()
+        # Only a refusal's words count: a success never means a bad token.
+        words = " ".join(texts).lower() if reply and reply["has_error"] else ""
         if response.status_code in (401, 403) or "token" in words:
             return (
                 f"{self.label} did not accept the API token{said}. Copy the API token from the "
@@ -382,7 +385,7 @@ class While1Adapter(GenericEvents, PbxAdapter):
     def _check(self, response: requests.Response, project_id: Any) -> ConnectionCheck:
         reply = _json_reply(response)
         problem = self._problem(response, reply)
-        warnings = tuple(_texts(reply.get("warnings"))[0]) if reply else ()
+        warnings = tuple(_texts(reply.get("warnings"), codes=False)[0]) if reply else ()
         if problem:
             return ConnectionCheck(ok=False, message=problem, warnings=warnings)
         texts = _texts(reply.get("messages"))[0]

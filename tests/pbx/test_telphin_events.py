@@ -38,10 +38,11 @@ def as_get(text: str) -> InboundRequest:
     )
 
 
-def as_post(text: str, *, decoded: bool = True) -> InboundRequest:
+def as_post(text: str, *, decoded: bool = True, query=None) -> InboundRequest:
+    """A POST delivery; ``query`` is what the subscription URL itself carries."""
     body = text.encode("utf-8")
     return InboundRequest(
-        method="POST", path="/hooks/telphin/tok/", query={"myid": ["175"]},
+        method="POST", path="/hooks/telphin/tok/", query=query or {},
         form=parse_qs(text, keep_blank_values=True) if decoded else {}, body=body,
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
@@ -53,10 +54,12 @@ def one(name: str, deliver=as_post):
     return events[0]
 
 
+OUT, IN = Direction.OUTBOUND, Direction.INBOUND
+
 # fixture: kind, direction, extension, leg, outcome, transferred
 EXPECTED = {
-    "callback_dial_out.txt": (EventKind.DIAL_OUT, Direction.OUTBOUND, "000*099", "customer", None, False),
-    "callback_answer.txt": (EventKind.ANSWER, Direction.OUTBOUND, "000*099", "customer", None, False),
+    "callback_dial_out.txt": (EventKind.DIAL_OUT, OUT, "000*099", "customer", None, False),
+    "callback_answer.txt": (EventKind.ANSWER, OUT, "000*099", "customer", None, False),
     "callback_hangup_answered.txt": (
         EventKind.HANGUP, Direction.OUTBOUND, "000*099", "customer", HangupOutcome.COMPLETED, False,
     ),
@@ -131,6 +134,18 @@ def test_get_and_post_delivery_give_the_same_event(name):
     assert via_get == via_post
 
 
+def test_post_keeps_the_subscription_urls_own_query():
+    event = parse_events(as_post(payload("inbound_dial_in.txt"), query={"myid": ["175"]}))[0]
+    assert event.raw["myid"] == "175"
+    assert event.raw["EventType"] == "dial-in"
+
+
+def test_body_wins_over_a_same_named_query_field():
+    text = payload("inbound_dial_in.txt")
+    event = parse_events(as_post(text, query={"EventType": ["hangup"]}))[0]
+    assert event.kind is EventKind.DIAL_IN
+
+
 @pytest.mark.parametrize("name", EVENT_FILES)
 def test_body_is_decoded_when_the_web_layer_did_not(name):
     assert one(name, lambda text: as_post(text, decoded=False)) == one(name, as_post)
@@ -158,7 +173,8 @@ def test_hangup_keeps_telphins_reason():
 
 
 def test_cyrillic_caller_name_survives():
-    assert one("inbound_dial_in.txt").raw["CallerIDName"] == "ООО Ромашка"
+    name = "\u041e\u041e\u041e \u0420\u043e\u043c\u0430\u0448\u043a\u0430"  # OOO Romashka
+    assert one("inbound_dial_in.txt").raw["CallerIDName"] == name
 
 
 def test_event_without_call_api_id_falls_back_to_call_id():

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -14,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calls.pbx.while1 import api_hash, php_float_str, php_http_build_query
+from calls.pbx.base import OriginateRequest, PbxConfig
+from calls.pbx.while1 import While1Adapter, api_hash, php_float_str, php_http_build_query
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "while1"
 VECTORS = json.loads((FIXTURES / "vectors.json").read_text(encoding="utf-8"))["vectors"]
@@ -110,7 +113,7 @@ def test_port_matches_php_for_any_json_parameters(param_sets):
 class _Recorder(BaseHTTPRequestHandler):
     requests: list = []
 
-    def do_POST(self):  # noqa: N802 - http.server's naming
+    def do_POST(self):  # http.server's naming
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.requests.append((self.path, dict(self.headers), body))
         reply = b'{"has_error":false,"messages":[],"results":["ok"]}'
@@ -163,3 +166,58 @@ def test_tampered_request_from_the_vendors_client_fails_our_hash_check():
     sent = params.pop("api_hash")
     assert params["data"]["caller_id_name"] == "ɘtefan Bălan ~*"  # first byte 0xC8 -> 0xC9
     assert sent != api_hash(params, "k3y~*+ ș")
+
+
+# What the PBX presumably does: decode the JSON, drop api_hash, rebuild it in PHP.
+_PHP_PBX = r"""<?php
+$p = json_decode(file_get_contents('php://input'), true);
+$sent = $p['api_hash'] ?? ''; unset($p['api_hash']);
+$ok = hash_equals(md5(http_build_query($p) . getenv('API_KEY')), $sent);
+header('Content-Type: application/json');
+echo json_encode($ok ? ['has_error' => false, 'messages' => [], 'results' => ['ok']]
+                     : ['has_error' => true, 'messages' => ['Invalid hash'], 'results' => []]);
+"""
+
+
+@pytest.fixture
+def php_pbx(tmp_path):
+    (tmp_path / "router.php").write_text(_PHP_PBX)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [PHP, "-S", f"127.0.0.1:{port}", "router.php"], cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), "API_KEY": "k3y~*+ ș"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@needs_php
+def test_adapter_request_verifies_in_php(php_pbx):
+    def adapter(key: str) -> While1Adapter:
+        return While1Adapter(PbxConfig(
+            base_url=php_pbx, credentials={"api_token": "t", "api_key": key},
+            settings={"project_id": "7", "vars": {"SKIP": True, "L": [1, None, 2.5e20, "~*"]}},
+        ))
+
+    call = OriginateRequest(
+        external_id="e-1", number="+40212345678", agent_extension="101",
+        destination_type="queue", destination="coadă ~*", caller_name="Ștefan 😀 Ыы",
+        backend_link="https://crm.example/?a=1&b=~* c",
+    )
+    assert adapter("k3y~*+ ș").originate(call).ok
+    refused = adapter("another key").originate(call)
+    assert not refused.ok
+    assert "API key" in refused.message
