@@ -1,14 +1,5 @@
-"""A logging filter that masks vendor secrets in every record before it is written."""
+"""The logging filter named in settings.LOGGING; it lives beside the redaction rules."""
 
-import logging
+from calls.pbx.redact import RedactFilter as RedactSecretsFilter
 
-from calls.pbx.redact import redact
-
-
-class RedactSecretsFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
+__all__ = ["RedactSecretsFilter"]

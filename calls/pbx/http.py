@@ -14,9 +14,12 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 from calls.pbx.base import PbxError
-from calls.pbx.redact import redact
+from calls.pbx.redact import RedactFilter, redact
 
 log = logging.getLogger("calls.pbx")
+# urllib3 logs each request line (query strings with pwd=, pass=) at DEBUG: mask it at
+# the source, so no handler anywhere, configured by us or not, sees the secrets.
+logging.getLogger("urllib3.connectionpool").addFilter(RedactFilter())
 
 USER_AGENT = "pbxportal/0.1 (+click-to-call)"
 

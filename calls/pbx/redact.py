@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 # Query/form parameters and JSON keys that carry secrets in the vendor dialects.
 SECRET_NAMES = (
-    "api_hash", "api_key", "api_token", "api_password", "pwd", "pass", "password",
-    "private_key", "client_secret", "access_token", "refresh_token", "token", "secret",
+    "api_hash",
+    "api_key",
+    "api_token",
+    "api_password",
+    "pwd",
+    "pass",
+    "password",
+    "private_key",
+    "client_secret",
+    "access_token",
+    "refresh_token",
+    "token",
+    "secret",
 )
 
 _NAMES = "|".join(re.escape(n) for n in sorted(SECRET_NAMES, key=len, reverse=True))
@@ -38,3 +50,14 @@ def redact_mapping(data: dict) -> dict:
         else:
             clean[key] = value
     return clean
+
+
+class RedactFilter(logging.Filter):
+    """Masks secrets in a log record before any handler writes it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
