@@ -51,7 +51,10 @@ def _secret(store: dict[str, str], key: str, size: int = 18) -> str:
 def _accounts(store: dict[str, str]) -> dict[str, PbxAccount]:
     base = settings.SANDBOX_PBX_URL
     specs = {
-        Vendor.WHILE1: {"api_token": _secret(store, "w1_token"), "api_key": _secret(store, "w1_key")},
+        Vendor.WHILE1: {
+            "api_token": _secret(store, "w1_token"),
+            "api_key": _secret(store, "w1_key"),
+        },
         Vendor.VOIPCENTER: {
             "api_id": "pi990000demo",
             "customer_number": "123456",
@@ -116,13 +119,21 @@ def _sandbox_config(accounts: dict[str, PbxAccount], project: Project) -> None:
     w1, vc, tp = accounts[Vendor.WHILE1], accounts[Vendor.VOIPCENTER], accounts[Vendor.TELPHIN]
     config = {
         "accounts": [
-            {"name": "demo-while1", "dialect": "while1", **w1.credentials,
-             "project_id": project.settings.get("project_id", 1),
-             "event_url": project.event_webhook_url,
-             "lookup_url": project.caller_lookup_url},
+            {
+                "name": "demo-while1",
+                "dialect": "while1",
+                **w1.credentials,
+                "project_id": project.settings.get("project_id", 1),
+                "event_url": project.event_webhook_url,
+                "lookup_url": project.caller_lookup_url,
+            },
             {"name": "demo-voipcenter", "dialect": "voipcenter", **vc.credentials},
-            {"name": "demo-telphin", "dialect": "telphin", **tp.credentials,
-             "extensions": [{"id": 175, "name": "101"}, {"id": 176, "name": "102"}]},
+            {
+                "name": "demo-telphin",
+                "dialect": "telphin",
+                **tp.credentials,
+                "extensions": [{"id": 175, "name": "101"}, {"id": 176, "name": "102"}],
+            },
         ]
     }
     path = settings.VAR_DIR / "sandbox.json"
@@ -152,7 +163,11 @@ def load_demo() -> list[DemoLogin]:
     for username, ext in (("ana", "101"), ("mihai", "102")):
         agent, _ = Agent.objects.get_or_create(
             user=User.objects.get(username=username),
-            defaults={"project": project, "extension": ext, "vendor_extension_id": str(74 + int(ext))},
+            defaults={
+                "project": project,
+                "extension": ext,
+                "vendor_extension_id": str(74 + int(ext)),
+            },
         )
         agents.append(agent)
     _contacts(project, agents)

@@ -204,7 +204,8 @@ class Call(models.Model):
     remote_number = models.CharField(_("number"), max_length=20, db_index=True)
     status = models.CharField(max_length=20, choices=CallStatus.choices, default=CallStatus.QUEUED)
     vendor_call_id = models.CharField(max_length=128, blank=True, default="", db_index=True)
-    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    # NULL, not "", when absent: the unique (agent, key) constraint must ignore calls without one.
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
     requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -219,6 +220,7 @@ class Call(models.Model):
         indexes = [
             models.Index(fields=["agent", "status"], name="call_agent_status"),
             models.Index(fields=["project", "-requested_at"], name="call_project_recent"),
+            models.Index(fields=["agent", "-updated_at"], name="call_agent_updated"),
         ]
         constraints = [
             models.UniqueConstraint(

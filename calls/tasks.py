@@ -4,8 +4,25 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from calls import services
+
+# Connection refused, DNS failure: the PBX never saw the request, so trying again is safe.
+RETRY_BACKOFF = (0.5, 1, 2, 4, 8)
+
 
 @shared_task(name="calls.ping", ignore_result=False)
 def ping(value: str) -> str:
     """Round-trip check for operators and tests: proves a worker consumes the queue."""
     return f"pong:{value}"
+
+
+@shared_task(bind=True, name="calls.originate", acks_late=True, max_retries=len(RETRY_BACKOFF))
+def originate(self, call_id: int) -> str:
+    """Place one queued call. Runs only from `queued`, so a redelivered message does nothing."""
+    outcome = services.originate(call_id)
+    if outcome == services.Originate.RETRY:
+        if self.request.retries >= self.max_retries:
+            services.give_up(call_id)
+            return services.Originate.DONE
+        raise self.retry(countdown=RETRY_BACKOFF[self.request.retries])
+    return outcome

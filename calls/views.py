@@ -4,31 +4,89 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from calls.models import Agent
+from calls import services
+from calls.dialer import call_card_context, recent_calls
+from calls.models import Agent, Call
 from contacts.models import Contact
-from contacts.phones import format_for_people
+from contacts.selectors import search_contacts
+
+
+def _agent(request: HttpRequest) -> Agent | None:
+    return Agent.objects.select_related("project").filter(user=request.user).first()
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    agent = Agent.objects.select_related("project").filter(user=request.user).first()
-    contacts = []
-    if agent:
-        rows = (
-            Contact.objects.filter(project=agent.project)
-            .prefetch_related("phones")
-            .order_by("name")[:50]
+    agent = _agent(request)
+    if agent is None:
+        return render(request, "calls/no_agent.html")
+    context = {
+        "agent": agent,
+        "contacts": search_contacts(agent.project, ""),
+        "region": agent.project.region,
+        "tel": request.GET.get("tel", "").removeprefix("tel:")[:40],
+        "recent": recent_calls(agent),
+        **call_card_context(agent),
+    }
+    return render(request, "calls/dialer.html", context)
+
+
+@login_required
+def contact_search(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    if agent is None:
+        raise Http404
+    contacts = search_contacts(agent.project, request.GET.get("q", ""))
+    return render(
+        request, "calls/_contact_rows.html", {"contacts": contacts, "region": agent.project.region}
+    )
+
+
+@require_POST
+@login_required
+def start_call(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    if agent is None:
+        raise Http404
+    contact = None
+    if request.POST.get("contact", "").isdigit():
+        contact = Contact.objects.filter(pk=request.POST["contact"], project=agent.project).first()
+    try:
+        started = services.start_call(
+            agent=agent,
+            number=request.POST.get("number", ""),
+            contact=contact,
+            idempotency_key=request.headers.get("Idempotency-Key", "")[:128],
         )
-        region = agent.project.region
-        contacts = [
-            (c, [(p.number, format_for_people(p.number, region)) for p in c.phones.all()])
-            for c in rows
-        ]
-    return render(request, "calls/home.html", {"agent": agent, "contacts": contacts})
+    except services.CallRefused as exc:
+        return render(
+            request, "calls/_call_card.html", {**call_card_context(agent), "error": exc.message}
+        )
+    return render(request, "calls/_call_card.html", call_card_context(agent, started.call))
+
+
+@require_POST
+@login_required
+def hangup_call(request: HttpRequest, pk: int) -> HttpResponse:
+    agent = _agent(request)
+    call = Call.objects.filter(pk=pk, agent=agent).select_related("project__pbx_account").first()
+    if agent is None or call is None:
+        raise Http404
+    error = ""
+    try:
+        call = services.hangup(call=call)
+    except services.CallRefused as exc:
+        error = exc.message
+    return render(
+        request,
+        "calls/_call_card.html",
+        {**call_card_context(agent, Call.objects.get(pk=call.pk)), "error": error},
+    )
 
 
 @never_cache

@@ -51,5 +51,3 @@ class ContactPhone(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-

@@ -8,7 +8,7 @@ os.environ.setdefault(
     "PBXPORTAL_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test")
 )
 
-from pbxportal.settings import *  # noqa: E402,F403
+from pbxportal.settings import *  # noqa: F403
 
 # Hashing demo and factory passwords at full strength costs seconds per test run.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

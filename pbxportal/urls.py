@@ -3,11 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from calls import views
+from calls import live, views
+from calls.webhooks import EventWebhook
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("contacts/search/", views.contact_search, name="contact-search"),
+    path("calls/start/", views.start_call, name="call-start"),
+    path("calls/<int:pk>/hangup/", views.hangup_call, name="call-hangup"),
+    path("live/agent/", live.agent_stream, name="live-agent"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -15,6 +20,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("hooks/<slug:vendor>/<str:token>/", EventWebhook.as_view(), name="event-webhook"),
     path("admin/", admin.site.urls),
     path("api/", include("calls.api.urls")),
 ]

@@ -17,11 +17,27 @@ ROOT = Path(__file__).resolve().parent.parent
 def celery_worker(extra_env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
     """A worker process with the test settings (same database and broker as the tests)."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "pbxportal.test_settings", **(extra_env or {})}
-    log = open(ROOT / "var" / "test" / "worker.log", "ab")  # noqa: SIM115 - closed below
+    log = open(ROOT / "var" / "test" / "worker.log", "ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "pbxportal", "worker", "--pool", "solo",
-         "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "pbxportal",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield proc

@@ -35,11 +35,13 @@ def test_an_empty_value_keeps_the_stored_credential():
 
 def test_a_rotated_key_still_reads_old_rows_and_a_lost_key_says_what_to_do(settings):
     account = make_account(api_token="t", api_key="k")
-    with override_settings(FIELD_ENCRYPTION_KEYS=["brand-new-key", *settings.FIELD_ENCRYPTION_KEYS]):
+    with override_settings(
+        FIELD_ENCRYPTION_KEYS=["brand-new-key", *settings.FIELD_ENCRYPTION_KEYS]
+    ):
         assert PbxAccount.objects.get(pk=account.pk).credentials["api_token"] == "t"
     with override_settings(FIELD_ENCRYPTION_KEYS=["some-other-key"]):
         with pytest.raises(UndecryptableCredentials, match="FIELD_ENCRYPTION_KEYS"):
-            PbxAccount.objects.get(pk=account.pk).credentials
+            _ = PbxAccount.objects.get(pk=account.pk).credentials
 
 
 def test_the_admin_change_page_never_shows_a_secret(client):
@@ -57,20 +59,32 @@ def test_admin_can_change_one_credential_and_keep_the_other(client):
     client.force_login(make_user(is_superuser=True, is_staff=True))
     response = client.post(
         f"/admin/calls/pbxaccount/{account.pk}/change/",
-        {"name": account.name, "vendor": "while1", "base_url": account.base_url,
-         "cred_api_token": "tok-new", "cred_api_key": ""},
+        {
+            "name": account.name,
+            "vendor": "while1",
+            "base_url": account.base_url,
+            "cred_api_token": "tok-new",
+            "cred_api_key": "",
+        },
     )
     assert response.status_code == 302
     assert PbxAccount.objects.get(pk=account.pk).credentials == {
-        "api_token": "tok-new", "api_key": "key-old"}
+        "api_token": "tok-new",
+        "api_key": "key-old",
+    }
 
 
 def test_admin_creating_an_account_must_give_what_the_vendor_needs(client):
     client.force_login(make_user(is_superuser=True, is_staff=True))
     response = client.post(
         "/admin/calls/pbxaccount/add/",
-        {"name": "VC", "vendor": "voipcenter", "base_url": "https://pbxonline.be",
-         "cred_api_id": "pi99", "cred_password": "pw"},
+        {
+            "name": "VC",
+            "vendor": "voipcenter",
+            "base_url": "https://pbxonline.be",
+            "cred_api_id": "pi99",
+            "cred_password": "pw",
+        },
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -86,9 +100,7 @@ def test_log_lines_are_scrubbed_of_vendor_secrets(caplog):
     handler_filter = RedactSecretsFilter()
     caplog.handler.addFilter(handler_filter)
     try:
-        logger.warning(
-            "GET %s", "https://pbx/api/call.php?apiID=x&pwd=abc123&pass=def456&ts=1"
-        )
+        logger.warning("GET %s", "https://pbx/api/call.php?apiID=x&pwd=abc123&pass=def456&ts=1")
         logger.warning("headers %s", {"Authorization": "Bearer sekrit-token"})
     finally:
         caplog.handler.removeFilter(handler_filter)

@@ -5,8 +5,15 @@ from contacts.phones import InvalidPhoneNumber, format_for_people, normalize_pho
 
 @pytest.mark.parametrize(
     "typed",
-    ["0722 123 456", "0722-123-456", "(0722) 123.456", "+40 722 123 456", "0040722123456",
-     "+40722123456", "+40 (722) 12 34 56"],
+    [
+        "0722 123 456",
+        "0722-123-456",
+        "(0722) 123.456",
+        "+40 722 123 456",
+        "0040722123456",
+        "+40722123456",
+        "+40 (722) 12 34 56",
+    ],
 )
 def test_romanian_numbers_in_any_format_become_one_e164(typed):
     assert normalize_phone(typed, "RO") == "+40722123456"

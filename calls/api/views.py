@@ -1,0 +1,189 @@
+"""REST API for people and CRMs: calls; and for admins: provisioning."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from calls import roles, services
+from calls.api.permissions import IsAdminRole, IsAgentOrSupervisor
+from calls.api.serializers import (
+    AgentSerializer,
+    CallSerializer,
+    ContactSerializer,
+    PbxAccountSerializer,
+    ProjectSerializer,
+    StartCallSerializer,
+)
+from calls.models import Agent, Call, CallStatus, PbxAccount, Project
+from contacts.models import Contact
+
+
+class RecentFirst(CursorPagination):
+    ordering = ("-requested_at", "-id")
+    page_size = 50
+
+
+class ById(CursorPagination):
+    ordering = ("id",)
+    page_size = 100
+
+
+def visible_calls(user) -> QuerySet[Call]:
+    calls = Call.objects.select_related("agent")
+    if roles.is_supervisor(user):
+        return calls
+    return calls.filter(agent__user=user)
+
+
+def _filter_calls(calls: QuerySet[Call], params) -> QuerySet[Call]:
+    if value := params.get("status"):
+        if value not in CallStatus.values:
+            raise ValidationError(
+                {"status": f"Unknown status; use one of {', '.join(CallStatus.values)}."}
+            )
+        calls = calls.filter(status=value)
+    if value := params.get("agent"):
+        if not value.isdigit():
+            raise ValidationError({"agent": "Give the agent's numeric id."})
+        calls = calls.filter(agent_id=int(value))
+    for name, op in (("since", "gte"), ("until", "lte")):
+        if value := params.get(name):
+            calls = calls.filter(**_time_lookup(name, op, value))
+    return calls
+
+
+def _time_lookup(name: str, op: str, value: str) -> dict:
+    """A bare date means the whole day ("until 2026-11-27" includes it); else a moment."""
+    try:
+        day = parse_date(value) if len(value) == 10 else None
+        moment = None if day else parse_datetime(value)
+    except ValueError:  # well-formed but impossible, e.g. 2026-02-30
+        day = moment = None
+    if day:
+        return {f"requested_at__date__{op}": day}
+    if moment is None:
+        raise ValidationError({name: "Use a date (2026-11-27) or an ISO date-time."})
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return {f"requested_at__{op}": moment}
+
+
+@extend_schema(tags=["calls"])
+class CallListCreate(generics.ListAPIView):
+    serializer_class = CallSerializer
+    permission_classes = [IsAgentOrSupervisor]
+    pagination_class = RecentFirst
+
+    def get_queryset(self) -> QuerySet[Call]:
+        return _filter_calls(visible_calls(self.request.user), self.request.query_params)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status"),
+            OpenApiParameter("agent", int),
+            OpenApiParameter("since"),
+            OpenApiParameter("until"),
+        ]
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=StartCallSerializer, responses={202: CallSerializer})
+    def post(self, request: Request) -> Response:
+        agent = Agent.objects.select_related("project").filter(user=request.user).first()
+        if agent is None:
+            raise PermissionDenied("Only agents place calls: your user has no extension.")
+        body = StartCallSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        contact = None
+        if body.validated_data.get("contact"):
+            contact = Contact.objects.filter(
+                pk=body.validated_data["contact"], project=agent.project
+            ).first()
+            if contact is None:
+                raise ValidationError({"contact": "No such contact in your project."})
+        try:
+            started = services.start_call(
+                agent=agent,
+                number=body.validated_data["number"],
+                contact=contact,
+                idempotency_key=request.headers.get("Idempotency-Key", "")[:128],
+            )
+        except services.CallRefused as exc:
+            code = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST
+            return Response({"detail": exc.message, "code": exc.code}, status=code)
+        code = status.HTTP_202_ACCEPTED if started.created else status.HTTP_200_OK
+        return Response(CallSerializer(started.call).data, status=code)
+
+
+@extend_schema(tags=["calls"])
+class CallDetail(generics.RetrieveAPIView):
+    serializer_class = CallSerializer
+    permission_classes = [IsAgentOrSupervisor]
+
+    def get_queryset(self) -> QuerySet[Call]:
+        return visible_calls(self.request.user)
+
+
+@extend_schema(tags=["calls"], request=None, responses={200: CallSerializer})
+class CallHangup(APIView):
+    permission_classes = [IsAgentOrSupervisor]
+
+    def post(self, request: Request, pk: int) -> Response:
+        call = (
+            visible_calls(request.user).select_related("project__pbx_account").filter(pk=pk).first()
+        )
+        if call is None:
+            raise NotFound("No such call.")
+        try:
+            call = services.hangup(call=call)
+        except services.CallRefused as exc:
+            return Response(
+                {"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT
+            )
+        return Response(CallSerializer(call).data)
+
+
+class ProvisioningViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [IsAdminRole]
+    pagination_class = ById
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+@extend_schema(tags=["provisioning"])
+class PbxAccountViewSet(ProvisioningViewSet):
+    serializer_class = PbxAccountSerializer
+    queryset = PbxAccount.objects.all()
+
+
+@extend_schema(tags=["provisioning"])
+class ProjectViewSet(ProvisioningViewSet):
+    serializer_class = ProjectSerializer
+    queryset = Project.objects.select_related("pbx_account")
+
+
+@extend_schema(tags=["provisioning"])
+class AgentViewSet(ProvisioningViewSet):
+    serializer_class = AgentSerializer
+    queryset = Agent.objects.select_related("user")
+
+
+@extend_schema(tags=["provisioning"])
+class ContactViewSet(ProvisioningViewSet):
+    serializer_class = ContactSerializer
+    queryset = Contact.objects.prefetch_related("phones")

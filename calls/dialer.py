@@ -1,0 +1,48 @@
+"""What the agent's dialer shows: the current call card and recent calls."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from calls import states
+from calls.models import Agent, Call
+
+RECENT_LIMIT = 10
+# An ended call stays on the card this long, so the agent sees how it ended.
+SHOW_ENDED_FOR = timedelta(minutes=10)
+
+
+def current_call(agent: Agent) -> Call | None:
+    call = (
+        Call.objects.filter(agent=agent)
+        .select_related("contact", "project__pbx_account")
+        .order_by("-requested_at", "-id")
+        .first()
+    )
+    if call is None:
+        return None
+    if states.is_terminal(call.status) and timezone.now() - call.updated_at > SHOW_ENDED_FOR:
+        return None
+    return call
+
+
+def call_card_context(agent: Agent, call: Call | None = None) -> dict:
+    call = call or current_call(agent)
+    can_hangup = False
+    if call is not None and call.is_active:
+        from calls.pbx.registry import adapter_class
+
+        can_hangup = (
+            call.status == "queued" or adapter_class(call.project.pbx_account.vendor).can_hangup
+        )
+    return {"call": call, "can_hangup": can_hangup, "region": agent.project.region}
+
+
+def recent_calls(agent: Agent) -> list[Call]:
+    return list(
+        Call.objects.filter(agent=agent)
+        .select_related("contact")
+        .order_by("-requested_at", "-id")[:RECENT_LIMIT]
+    )

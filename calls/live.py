@@ -1,0 +1,145 @@
+"""Publish every change of a call to the pages that show it.
+
+With REDIS_URL set, changes go through Redis pub/sub (one channel per agent and
+one per project, for supervisors). Without it, streams poll the database for
+calls whose ``updated_at`` moved, which needs no publishing at all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import cache
+
+from django.conf import settings
+
+from calls.models import Call
+
+log = logging.getLogger("calls.live")
+
+
+def agent_channel(agent_id: int) -> str:
+    return f"pbxportal:agent:{agent_id}"
+
+
+def project_channel(project_id: int) -> str:
+    return f"pbxportal:project:{project_id}"
+
+
+@cache
+def _redis(url: str):
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+
+
+def publish(call: Call) -> None:
+    """Tell live pages that ``call`` changed. Never fails the caller: pages also poll."""
+    if not settings.REDIS_URL:
+        return
+    message = json.dumps(
+        {"call": call.pk, "status": call.status, "updated": call.updated_at.timestamp()}
+    )
+    try:
+        client = _redis(settings.REDIS_URL)
+        if call.agent_id:
+            client.publish(agent_channel(call.agent_id), message)
+        client.publish(project_channel(call.project_id), message)
+    except Exception as exc:
+        log.warning("live update for call %s not published: %s", call.pk, exc)
+
+
+# --- the stream an agent's page holds open -----------------------------------------
+
+POLL_INTERVAL = 0.25  # seconds between database checks when there is no Redis
+HEARTBEAT = 15.0  # seconds: keeps proxies from closing an idle stream
+
+
+def sse(event: str, data: str) -> str:
+    lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
+    return f"event: {event}\n{lines}\n"
+
+
+def _agent_stamp(agent_id: int) -> tuple:
+    from django.db.models import Count, Max
+
+    row = Call.objects.filter(agent_id=agent_id).aggregate(last=Max("updated_at"), n=Count("id"))
+    return (row["last"], row["n"])
+
+
+def _agent_fragments(agent_id: int) -> str:
+    from django.template.loader import render_to_string
+
+    from calls.dialer import call_card_context, recent_calls
+    from calls.models import Agent
+
+    agent = Agent.objects.select_related("project").get(pk=agent_id)
+    card = render_to_string("calls/_call_card.html", call_card_context(agent))
+    recent = render_to_string(
+        "calls/_recent_calls.html", {"recent": recent_calls(agent), "region": agent.project.region}
+    )
+    return sse("call", card) + sse("recent", recent)
+
+
+async def _wake_ups(channel: str):
+    """Yield whenever something may have changed: a Redis message, or each poll tick."""
+    import asyncio
+
+    if not settings.REDIS_URL:
+        while True:
+            yield True
+            await asyncio.sleep(POLL_INTERVAL)
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(settings.REDIS_URL)
+    pubsub = client.pubsub()
+    await pubsub.subscribe(channel)
+    try:
+        yield True  # the page gets the current state at once, then only changes
+        while True:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=HEARTBEAT)
+            yield message is not None
+    finally:
+        await pubsub.aclose()
+        await client.aclose()
+
+
+async def agent_events(agent_id: int):
+    """Server-sent events for one agent's page: the call card and recent calls on change."""
+    import time
+
+    from asgiref.sync import sync_to_async
+
+    stamp_of = sync_to_async(_agent_stamp)
+    render = sync_to_async(_agent_fragments)
+    yield "retry: 2000\n\n"
+    last_stamp, last_beat = None, time.monotonic()
+    async for maybe_changed in _wake_ups(agent_channel(agent_id)):
+        if maybe_changed:
+            stamp = await stamp_of(agent_id)
+            if stamp != last_stamp:
+                last_stamp = stamp
+                last_beat = time.monotonic()
+                yield await render(agent_id)
+                continue
+        if time.monotonic() - last_beat >= HEARTBEAT:
+            last_beat = time.monotonic()
+            yield ": keep-alive\n\n"
+
+
+async def agent_stream(request):
+    """GET /live/agent/: one stream per open page; a reconnect gets the current state."""
+    from django.http import HttpResponse, StreamingHttpResponse
+
+    from calls.models import Agent
+
+    user = await request.auser()
+    if not user.is_authenticated:
+        return HttpResponse(status=403)
+    agent = await Agent.objects.filter(user=user).afirst()
+    if agent is None:
+        return HttpResponse(status=404)
+    response = StreamingHttpResponse(agent_events(agent.pk), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
+    return response

@@ -1,0 +1,249 @@
+"""The only writers of Call for outbound calls: start, originate, hang up.
+
+Events from the PBX are applied in calls.event_service (re-exported here).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from calls import live, states
+from calls.adapters import adapter_for, originate_request_for
+from calls.event_service import apply_event  # noqa: F401 - part of the service API
+from calls.models import Agent, Call, CallDirection, CallStatus
+from calls.pbx.base import NotSupported, PbxError
+from calls.pbx.registry import UnknownVendor
+from contacts.models import Contact
+from contacts.phones import InvalidPhoneNumber, normalize_phone
+from pbxportal.crypto import UndecryptableCredentials
+
+log = logging.getLogger("calls.services")
+
+# A repeated click on the same number within this window is the same call.
+DOUBLE_CLICK_WINDOW = timedelta(seconds=10)
+# Past this age a call that never reached the PBX is not worth ringing any more.
+ORIGINATE_MAX_AGE = timedelta(seconds=45)
+
+
+class CallRefused(Exception):
+    """A call cannot be started or changed; the message is for the agent."""
+
+    def __init__(self, message: str, *, code: str, conflict: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.conflict = conflict
+
+
+@dataclass(frozen=True)
+class StartedCall:
+    call: Call
+    created: bool
+
+
+def start_call(
+    *, agent: Agent, number: str, contact: Contact | None = None, idempotency_key: str = ""
+) -> StartedCall:
+    """Create an outbound call and queue its originate task once the row is committed."""
+    if idempotency_key:
+        existing = Call.objects.filter(agent=agent, idempotency_key=idempotency_key).first()
+        if existing:
+            return StartedCall(existing, created=False)
+    try:
+        e164 = normalize_phone(number, agent.project.region)
+    except InvalidPhoneNumber as exc:
+        raise CallRefused(str(exc), code="invalid_number") from None
+    if contact is not None and contact.project_id != agent.project_id:
+        raise CallRefused(_("That contact belongs to another project."), code="invalid_contact")
+    with transaction.atomic():
+        Agent.objects.select_for_update().filter(pk=agent.pk).first()  # one start at a time
+        active = _active_call(agent)
+        if active:
+            if _is_double_click(active, e164):
+                return StartedCall(active, created=False)
+            raise CallRefused(
+                _("You are already on a call to %(number)s; end it before starting another.")
+                % {"number": active.remote_number},
+                code="agent_busy",
+                conflict=True,
+            )
+        call = Call.objects.create(
+            project=agent.project,
+            agent=agent,
+            contact=contact,
+            direction=CallDirection.OUTBOUND,
+            remote_number=e164,
+            idempotency_key=idempotency_key or None,
+        )
+        transaction.on_commit(lambda: _enqueue_originate(call.pk))
+    return StartedCall(call, created=True)
+
+
+def _active_call(agent: Agent) -> Call | None:
+    return (
+        Call.objects.filter(agent=agent)
+        .exclude(status__in=states.TERMINAL)
+        .order_by("-requested_at")
+        .first()
+    )
+
+
+def _is_double_click(active: Call, e164: str) -> bool:
+    recent = timezone.now() - active.requested_at < DOUBLE_CLICK_WINDOW
+    return recent and active.remote_number == e164
+
+
+def _enqueue_originate(call_id: int) -> None:
+    from calls.tasks import originate  # tasks import services: import here to avoid a cycle
+
+    try:
+        originate.delay(call_id)
+    except Exception as exc:
+        log.error("originate of call %s not queued: %s", call_id, exc)
+        finish(
+            call_id,
+            CallStatus.FAILED,
+            _("The call queue is not reachable, so the call was not placed. Try again soon."),
+        )
+        return
+    live.publish(Call.objects.get(pk=call_id))
+
+
+def finish(call_id: int, status: str, reason: str = "") -> Call | None:
+    """End a call that is not over yet; a call already ended keeps its outcome."""
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call_id)
+        if states.is_terminal(call.status):
+            return None
+        if call.status == CallStatus.ANSWERED:
+            status, reason = CallStatus.COMPLETED, ""  # it was a conversation, not a failure
+        call.status = status
+        call.failure_reason = reason
+        call.ended_at = timezone.now()
+        if call.answered_at:
+            call.duration = round((call.ended_at - call.answered_at).total_seconds())
+        call.save(update_fields=["status", "failure_reason", "ended_at", "duration", "updated_at"])
+    live.publish(call)
+    return call
+
+
+def advance(call_id: int, status: str, **fields: object) -> Call | None:
+    """Raise a call to ``status`` unless it is already further along."""
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call_id)
+        changed = [name for name, value in fields.items() if getattr(call, name) != value]
+        for name in changed:
+            setattr(call, name, fields[name])
+        if states.RANK[status] > states.RANK[call.status]:
+            call.status = status
+            changed.append("status")
+        if not changed:
+            return None
+        call.save(update_fields=[*changed, "updated_at"])
+    live.publish(call)
+    return call
+
+
+class Originate:
+    """Outcomes of one originate attempt, for the task to act on."""
+
+    SKIPPED = "skipped"
+    DONE = "done"
+    RETRY = "retry"
+
+
+def originate(call_id: int) -> str:
+    """Ask the PBX to place a queued call. Never sends a second request for the same call."""
+    with transaction.atomic():
+        call = (
+            Call.objects.select_for_update()
+            .select_related("project__pbx_account", "agent", "contact")
+            .get(pk=call_id)
+        )
+        if call.status != CallStatus.QUEUED:
+            return Originate.SKIPPED  # redelivered, canceled, or already placed
+        call.status = CallStatus.ORIGINATING
+        call.save(update_fields=["status", "updated_at"])
+    live.publish(call)
+    try:
+        adapter = adapter_for(call.project)
+        result = adapter.originate(originate_request_for(call))
+    except PbxError as exc:
+        if not exc.permanent:
+            return _back_to_queue(call, exc.message)
+        finish(call.pk, CallStatus.FAILED, exc.message)
+        return Originate.DONE
+    except (UnknownVendor, UndecryptableCredentials) as exc:
+        finish(call.pk, CallStatus.FAILED, str(exc))
+        return Originate.DONE
+    _note_vendor_warnings(call, result.warnings)
+    if not result.ok:
+        finish(call.pk, CallStatus.FAILED, result.message)
+    else:
+        status = CallStatus.CUSTOMER_RINGING if result.answered else CallStatus.AGENT_RINGING
+        advance(call.pk, status, vendor_call_id=result.vendor_call_id or call.vendor_call_id)
+    return Originate.DONE
+
+
+def _back_to_queue(call: Call, message: str) -> str:
+    """The PBX never saw the request: put the call back so a retry may send it."""
+    if timezone.now() - call.requested_at > ORIGINATE_MAX_AGE:
+        finish(call.pk, CallStatus.FAILED, message)
+        return Originate.DONE
+    updated = Call.objects.filter(pk=call.pk, status=CallStatus.ORIGINATING).update(
+        status=CallStatus.QUEUED, failure_reason=message, updated_at=timezone.now()
+    )
+    return Originate.RETRY if updated else Originate.DONE
+
+
+def give_up(call_id: int) -> None:
+    """Retries are exhausted: the call was never placed."""
+    call = Call.objects.get(pk=call_id)
+    reason = call.failure_reason or _("The PBX could not be reached.")
+    finish(
+        call_id, CallStatus.FAILED, _("%(reason)s The call was not placed.") % {"reason": reason}
+    )
+
+
+def _note_vendor_warnings(call: Call, warnings: tuple[str, ...]) -> None:
+    if not warnings:
+        return
+    account = call.project.pbx_account
+    account.last_warning = "\n".join(warnings)
+    account.last_warning_at = timezone.now()
+    account.save(update_fields=["last_warning", "last_warning_at"])
+
+
+def hangup(*, call: Call) -> Call:
+    """Cancel a call not yet placed, or ask the PBX to end it where the vendor allows."""
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if states.is_terminal(locked.status):
+            raise CallRefused(_("This call has already ended."), code="ended", conflict=True)
+        if locked.status == CallStatus.QUEUED:
+            locked.status = CallStatus.CANCELED
+            locked.ended_at = timezone.now()
+            locked.save(update_fields=["status", "ended_at", "updated_at"])
+            transaction.on_commit(lambda: live.publish(locked))
+            return locked
+    adapter = adapter_for(call.project)
+    if not adapter.can_hangup or not locked.vendor_call_id:
+        raise CallRefused(
+            _("%(vendor)s does not let us end a call from here; hang up on your phone.")
+            % {"vendor": adapter.label},
+            code="hangup_unsupported",
+            conflict=True,
+        )
+    try:
+        adapter.hangup(locked.vendor_call_id)
+    except NotSupported as exc:
+        raise CallRefused(exc.message, code="hangup_unsupported", conflict=True) from None
+    except PbxError as exc:
+        raise CallRefused(exc.message, code="pbx_error", conflict=True) from None
+    return finish(call.pk, CallStatus.CANCELED) or Call.objects.get(pk=call.pk)

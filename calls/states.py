@@ -1,0 +1,137 @@
+"""The call state machine: pure functions, no ORM.
+
+Each status has a rank; an event may only raise it, so late and repeated
+events never move a call backwards. Terminal statuses are final, but a late
+event may still fill in a missing timestamp, and a late customer answer proves
+that a call we had closed as unanswered was in fact answered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from calls.pbx.base import EventKind, HangupOutcome
+
+QUEUED = "queued"
+ORIGINATING = "originating"
+AGENT_RINGING = "agent_ringing"
+CUSTOMER_RINGING = "customer_ringing"
+RINGING = "ringing"
+ANSWERED = "answered"
+COMPLETED = "completed"
+MISSED = "missed"
+NO_ANSWER = "no_answer"
+BUSY = "busy"
+FAILED = "failed"
+CANCELED = "canceled"
+
+TERMINAL = frozenset({COMPLETED, MISSED, NO_ANSWER, BUSY, FAILED, CANCELED})
+UNANSWERED = frozenset({MISSED, NO_ANSWER})
+
+RANK = {
+    QUEUED: 0,
+    ORIGINATING: 10,
+    AGENT_RINGING: 20,
+    RINGING: 20,
+    CUSTOMER_RINGING: 30,
+    ANSWERED: 40,
+    **dict.fromkeys(TERMINAL, 100),
+}
+
+_OUTCOME_STATUS = {
+    HangupOutcome.COMPLETED: COMPLETED,
+    HangupOutcome.NO_ANSWER: NO_ANSWER,
+    HangupOutcome.BUSY: BUSY,
+    HangupOutcome.FAILED: FAILED,
+    HangupOutcome.CANCELED: CANCELED,
+}
+
+
+@dataclass(frozen=True)
+class CallState:
+    status: str
+    inbound: bool = False
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    failure_reason: str = ""
+
+    @property
+    def duration(self) -> int | None:
+        """Talk time in whole seconds, from answer to hangup."""
+        if self.answered_at and self.ended_at and self.ended_at >= self.answered_at:
+            return round((self.ended_at - self.answered_at).total_seconds())
+        return None
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """What the state machine needs to know of one PBX event."""
+
+    kind: EventKind
+    at: datetime
+    leg: str = ""  # "agent" | "customer" | "" (dialects without legs)
+    outcome: HangupOutcome | None = None
+    reason: str = ""
+
+
+def is_terminal(status: str) -> bool:
+    return status in TERMINAL
+
+
+def apply(state: CallState, event: EventFacts) -> CallState:
+    """The state after ``event``; the same state when the event changes nothing."""
+    if event.kind == EventKind.HANGUP:
+        return _hangup(state, event)
+    if event.kind == EventKind.ANSWER and _is_customer_answer(state, event):
+        return _answer(state, event)
+    target = _ringing_status(state, event)
+    if target and RANK[target] > RANK[state.status]:
+        return replace(state, status=target)
+    return state
+
+
+def _is_customer_answer(state: CallState, event: EventFacts) -> bool:
+    # An outbound call is answered when the customer picks up, not the agent.
+    return state.inbound or event.leg != "agent"
+
+
+def _ringing_status(state: CallState, event: EventFacts) -> str | None:
+    if state.inbound:
+        return RINGING if event.kind in (EventKind.DIAL_IN, EventKind.DIAL_OUT) else None
+    if event.kind == EventKind.DIAL_IN and event.leg != "customer":
+        return AGENT_RINGING
+    if event.kind == EventKind.DIAL_OUT:
+        return CUSTOMER_RINGING
+    if event.kind == EventKind.ANSWER:  # the agent picked up: the PBX now dials the customer
+        return CUSTOMER_RINGING
+    return None
+
+
+def _answer(state: CallState, event: EventFacts) -> CallState:
+    answered_at = min(filter(None, (state.answered_at, event.at)))
+    if state.status in UNANSWERED:
+        # A hangup without a cause reached us first; this answer proves the call connected.
+        return replace(state, status=COMPLETED, answered_at=answered_at, failure_reason="")
+    if is_terminal(state.status):
+        return replace(state, answered_at=answered_at) if state.status == COMPLETED else state
+    return replace(state, status=ANSWERED, answered_at=answered_at)
+
+
+def _hangup(state: CallState, event: EventFacts) -> CallState:
+    ended_at = state.ended_at or event.at
+    if is_terminal(state.status):
+        return replace(state, ended_at=ended_at)
+    status = _end_status(state, event)
+    reason = event.reason if status not in (COMPLETED, CANCELED) else ""
+    return replace(state, status=status, ended_at=ended_at, failure_reason=reason)
+
+
+def _end_status(state: CallState, event: EventFacts) -> str:
+    if state.answered_at or event.outcome == HangupOutcome.COMPLETED:
+        return COMPLETED
+    if state.inbound:
+        return MISSED
+    if event.outcome:
+        return _OUTCOME_STATUS[event.outcome]
+    return NO_ANSWER

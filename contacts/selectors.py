@@ -1,0 +1,41 @@
+"""Read-only queries over contacts."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Q, QuerySet
+
+from calls.models import Project
+from contacts.models import Contact, ContactPhone
+from contacts.phones import try_normalize
+
+SEARCH_LIMIT = 50
+_DIGITS = re.compile(r"\D")
+
+
+def search_contacts(project: Project, query: str) -> QuerySet[Contact]:
+    """Contacts of ``project`` matching a name, company or phone number in any format."""
+    contacts = Contact.objects.filter(project=project).prefetch_related("phones")
+    query = query.strip()
+    if not query:
+        return contacts.order_by("name", "id")[:SEARCH_LIMIT]
+    digits = _DIGITS.sub("", query)
+    match = Q(name__icontains=query) | Q(company__icontains=query)
+    if len(digits) >= 3:
+        e164 = try_normalize(query, project.region)
+        # A whole number goes through the E.164 index; a fragment matches inside numbers.
+        phone_filter = {"number": e164} if e164 else {"number__contains": digits.lstrip("0")}
+        ids = ContactPhone.objects.filter(project=project, **phone_filter).values("contact_id")
+        match |= Q(pk__in=ids)
+    return contacts.filter(match).order_by("name", "id")[:SEARCH_LIMIT]
+
+
+def contact_by_number(project: Project, e164: str) -> Contact | None:
+    phone = (
+        ContactPhone.objects.filter(project=project, number=e164)
+        .select_related("contact")
+        .order_by("id")
+        .first()
+    )
+    return phone.contact if phone else None

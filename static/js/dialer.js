@@ -1,0 +1,48 @@
+// The dialer's small behaviours: tel: links, the keypad, and ticking call timers.
+(function () {
+  "use strict";
+
+  function registerTelHandler() {
+    var root = document.querySelector("[data-tel-handler]");
+    if (!root || !navigator.registerProtocolHandler) return;
+    try {
+      // Clicking a tel: link anywhere opens this dialer with the number filled in.
+      navigator.registerProtocolHandler("tel", new URL(root.dataset.telHandler, location.href).href);
+    } catch (err) {
+      // Browsers refuse on plain http outside localhost; the dialer works without it.
+    }
+  }
+
+  function keypad() {
+    document.addEventListener("click", function (event) {
+      var key = event.target.closest(".key");
+      if (!key) return;
+      var input = document.getElementById("dial-number");
+      input.value += key.dataset.key;
+      input.focus();
+    });
+  }
+
+  function format(seconds) {
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    var mm = h ? String(m).padStart(2, "0") : String(m);
+    return (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
+  }
+
+  function tick() {
+    var now = Date.now() / 1000;
+    document.querySelectorAll(".timer[data-since]").forEach(function (el) {
+      var since = parseInt(el.dataset.since, 10);
+      if (since) el.textContent = format(Math.max(0, Math.floor(now - since)));
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    registerTelHandler();
+    keypad();
+    tick();
+    setInterval(tick, 1000);
+    document.body.addEventListener("htmx:afterSwap", tick);
+    document.body.addEventListener("htmx:sseMessage", tick);
+  });
+})();

@@ -1,0 +1,109 @@
+"""The originate step against recorded While1 Voice replies: never a second ring."""
+
+from datetime import timedelta
+
+import pytest
+import requests
+import responses
+from django.utils import timezone
+
+from calls import services
+from calls.models import Call, PbxAccount
+from tests.conftest import make_account, make_agent, make_project
+
+pytestmark = pytest.mark.django_db
+
+URL = "http://pbx.test/while1/api/originate-call"
+
+
+@pytest.fixture
+def call():
+    account = make_account(api_token="tok", api_key="key")
+    account.base_url = "http://pbx.test/while1"
+    account.save()
+    agent = make_agent(make_project(account, project_id=1))
+    return Call.objects.create(
+        project=agent.project, agent=agent, direction="outbound", remote_number="+40722123456"
+    )
+
+
+def reload(call):
+    return Call.objects.get(pk=call.pk)
+
+
+@responses.activate
+def test_accepted_by_the_pbx_the_agent_phone_rings(call):
+    responses.post(
+        URL,
+        json={
+            "has_error": False,
+            "messages": [],
+            "results": ["Call successfully originated for user: 101"],
+        },
+    )
+    assert services.originate(call.pk) == services.Originate.DONE
+    assert reload(call).status == "agent_ringing"
+
+
+@responses.activate
+def test_refused_by_the_pbx_the_agent_reads_the_vendor_words(call):
+    responses.post(URL, json={"has_error": True, "messages": ["User is not online"], "results": []})
+    services.originate(call.pk)
+    call = reload(call)
+    assert call.status == "failed" and "User is not online" in call.failure_reason
+
+
+@responses.activate
+def test_a_redelivered_task_sends_nothing(call):
+    responses.post(URL, json={"has_error": False, "messages": [], "results": ["ok"]})
+    services.originate(call.pk)
+    assert services.originate(call.pk) == services.Originate.SKIPPED
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_pbx_that_times_out_fails_the_call_and_is_never_asked_again(call):
+    responses.post(URL, body=requests.ReadTimeout("read timed out"))
+    assert services.originate(call.pk) == services.Originate.DONE
+    call = reload(call)
+    assert call.status == "failed" and "may still ring" in call.failure_reason
+    assert services.originate(call.pk) == services.Originate.SKIPPED
+    assert len(responses.calls) == 1
+
+
+def test_a_refused_connection_puts_the_call_back_for_a_retry(call):
+    account = call.project.pbx_account
+    account.base_url = "http://127.0.0.1:9/while1"  # discard port: nothing listens
+    account.save()
+    assert services.originate(call.pk) == services.Originate.RETRY
+    call = reload(call)
+    assert call.status == "queued" and "Could not reach" in call.failure_reason
+
+
+def test_a_call_too_old_to_ring_is_not_retried(call):
+    PbxAccount.objects.filter(pk=call.project.pbx_account_id).update(
+        base_url="http://127.0.0.1:9/w"
+    )
+    Call.objects.filter(pk=call.pk).update(requested_at=timezone.now() - timedelta(minutes=5))
+    assert services.originate(call.pk) == services.Originate.DONE
+    assert reload(call).status == "failed"
+
+
+@responses.activate
+def test_vendor_warnings_reach_the_admins(call):
+    warning = (
+        "API Username and Password are deprecated. Please use 'Authorization: Bearer $token' header"
+    )
+    responses.post(
+        URL, json={"has_error": False, "messages": [], "warnings": [warning], "results": []}
+    )
+    services.originate(call.pk)
+    assert PbxAccount.objects.get(pk=call.project.pbx_account_id).last_warning == warning
+
+
+@responses.activate
+def test_a_canceled_call_is_never_originated(call):
+    services.hangup(call=call)
+    assert reload(call).status == "canceled"
+    assert services.originate(call.pk) == services.Originate.SKIPPED
+    assert len(responses.calls) == 0

@@ -1,0 +1,80 @@
+"""Starting a call: what an agent clicking a number sees."""
+
+import pytest
+
+from calls import services
+from calls.models import Call
+from tests.conftest import make_agent, make_contact, make_project
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def no_broker(monkeypatch):
+    """These tests are about the rules before the queue; the queue has its own tests."""
+    queued = []
+    monkeypatch.setattr("calls.tasks.originate.delay", queued.append)
+    return queued
+
+
+def test_a_number_in_any_format_is_stored_in_e164_and_queued(agent, no_broker):
+    started = services.start_call(agent=agent, number="0722 123 456")
+    assert started.created
+    assert started.call.remote_number == "+40722123456"
+    assert started.call.status == "queued" and started.call.direction == "outbound"
+    assert no_broker == [started.call.pk]
+
+
+def test_an_impossible_number_is_refused_and_nothing_is_queued(agent, no_broker):
+    with pytest.raises(services.CallRefused, match="wrong number of digits"):
+        services.start_call(agent=agent, number="0722 1")
+    assert not Call.objects.exists() and no_broker == []
+
+
+def test_a_second_call_while_one_is_active_is_refused_with_a_sentence(agent):
+    services.start_call(agent=agent, number="0722 123 456")
+    with pytest.raises(services.CallRefused, match="already on a call to \\+40722123456") as err:
+        services.start_call(agent=agent, number="0744 555 666")
+    assert err.value.conflict and Call.objects.count() == 1
+
+
+def test_a_double_click_on_the_same_number_is_one_call(agent, no_broker):
+    first = services.start_call(agent=agent, number="0722 123 456")
+    second = services.start_call(agent=agent, number="+40 722 123 456")
+    assert not second.created and second.call.pk == first.call.pk
+    assert no_broker == [first.call.pk]
+
+
+def test_the_same_idempotency_key_gives_the_same_call_even_after_it_ended(agent):
+    first = services.start_call(agent=agent, number="0722 123 456", idempotency_key="k-1")
+    services.finish(first.call.pk, "completed")
+    again = services.start_call(agent=agent, number="0722 123 456", idempotency_key="k-1")
+    assert again.call.pk == first.call.pk and Call.objects.count() == 1
+
+
+def test_a_contact_of_another_project_cannot_be_called(agent):
+    stranger = make_contact(make_project(), "Not Yours", "+40722123456")
+    with pytest.raises(services.CallRefused, match="another project"):
+        services.start_call(agent=agent, number="+40722123456", contact=stranger)
+
+
+def test_agents_of_one_project_call_at_the_same_time(project):
+    a, b = make_agent(project), make_agent(project)
+    services.start_call(agent=a, number="0722 123 456")
+    assert services.start_call(agent=b, number="0722 123 456").created
+
+
+def test_a_broker_that_is_down_fails_the_call_with_a_reason_and_loses_nothing(agent, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(call_id):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr("calls.tasks.originate.delay", broker_down)
+    started = services.start_call(agent=agent, number="0722 123 456")
+    call = Call.objects.get(pk=started.call.pk)
+    assert call.status == "failed"
+    assert "call queue is not reachable" in call.failure_reason
+    # The agent may try again at once: a failed call is not an active one.
+    monkeypatch.setattr("calls.tasks.originate.delay", lambda call_id: None)
+    assert services.start_call(agent=agent, number="0722 123 456").created
