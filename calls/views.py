@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from calls import services
+from calls import roles, services
 from calls.dialer import call_card_context, recent_calls
 from calls.models import Agent, Call
 from contacts.models import Contact
@@ -45,6 +45,24 @@ def contact_search(request: HttpRequest) -> HttpResponse:
     return render(
         request, "calls/_contact_rows.html", {"contacts": contacts, "region": agent.project.region}
     )
+
+
+@login_required
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The contact card: what the agent sees on a screen-pop or a CRM back-link."""
+    agent = _agent(request)
+    contacts = Contact.objects.prefetch_related("phones").select_related("project", "owner__user")
+    if agent is not None:
+        contacts = contacts.filter(project=agent.project)
+    elif not roles.is_supervisor(request.user):
+        raise Http404
+    contact = contacts.filter(pk=pk).first()
+    if contact is None:
+        raise Http404
+    calls = contact.calls.select_related("agent__user").order_by("-requested_at")[:20]
+    return render(request, "contacts/detail.html",
+                  {"contact": contact, "calls": calls, "region": contact.project.region,
+                   "agent": agent})
 
 
 @require_POST

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from calls import live, views
+from calls.lookup import caller_lookup
 from calls.webhooks import EventWebhook
 
 urlpatterns = [
@@ -21,6 +22,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("hooks/<slug:vendor>/<str:token>/", EventWebhook.as_view(), name="event-webhook"),
+    path("lookup/", caller_lookup, name="caller-lookup-query"),
+    path("lookup/<str:token>/", caller_lookup, name="caller-lookup"),
+    path("contacts/<int:pk>/", views.contact_detail, name="contact-detail"),
     path("admin/", admin.site.urls),
     path("api/", include("calls.api.urls")),
 ]
