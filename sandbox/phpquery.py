@@ -60,7 +60,8 @@ def http_build_query(params: dict[Any, Any] | list[Any]) -> str:
 
 
 def _walk(value: dict[Any, Any] | list[Any], prefix: str | None, out: list[str]) -> None:
-    items: Iterable[tuple[Any, Any]] = value.items() if isinstance(value, dict) else enumerate(value)
+    items: Iterable[tuple[Any, Any]]
+    items = value.items() if isinstance(value, dict) else enumerate(value)
     for key, item in items:
         name = urlencode(str(key))
         if prefix is not None:

@@ -69,6 +69,7 @@ class Call:
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.agent_decided = threading.Event()
+        self.finished = threading.Event()
         self.agent_outcome = ""
 
     @property
@@ -161,6 +162,7 @@ class Simulator:
             self._end(call, "completed" if answered else "canceled", "Hung up through the API.")
         finally:
             call.decide_agent("canceled")
+            call.finished.set()
 
     def get(self, call_id: str) -> Call | None:
         with self._lock:

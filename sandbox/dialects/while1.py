@@ -78,12 +78,15 @@ def hash_ok(params: dict, api_key: str) -> bool:
 def check_data(account: dict, data: Any) -> list[str]:
     if not isinstance(data, dict):
         return [f"Missing mandatory parameter: {name}" for name in MANDATORY]
+    project = account.get("project_id")
+    # The project is checked first: it selects everything else on the PBX, and a
+    # "test connection" request that sends only project_id learns whether it exists.
+    if project is not None and data.get("project_id") not in (None, ""):
+        if str(data["project_id"]) != str(project):
+            return ["Invalid Project. Check if pbx project exists"]
     missing = [n for n in MANDATORY if data.get(n) is None or str(data.get(n)).strip() == ""]
     if missing:
         return [f"Missing mandatory parameter: {name}" for name in missing]
-    project = account.get("project_id")
-    if project is not None and str(data["project_id"]) != str(project):
-        return ["Invalid Project. Check if pbx project exists"]
     if data["type"] not in TYPES:
         return ["Invalid type. Allowed types: user, queue, context"]
     names = [e["name"] for e in account.get("extensions") or []]

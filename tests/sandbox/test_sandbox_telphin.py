@@ -1,0 +1,142 @@
+"""Telphin dialect of the sandbox: OAuth, extensions, subscriptions, callback and events."""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+
+import pytest
+
+from tests.sandbox.harness import wait_for
+
+API = "/telphin/api/ver1.0"
+
+
+@pytest.fixture
+def account(sandbox_pbx):
+    return sandbox_pbx.put_account({
+        "dialect": "telphin", "client_id": sandbox_pbx.unique("app"), "client_secret": "cs-1",
+        "extensions": [{"id": 175, "name": "000*099"}, {"id": 176, "name": "000*100"}],
+    })
+
+
+def token(sandbox_pbx, account, secret=None):
+    form = urllib.parse.urlencode({"grant_type": "client_credentials",
+                                   "client_id": account["client_id"],
+                                   "client_secret": secret or account["client_secret"]})
+    return sandbox_pbx.http("POST", "/telphin/oauth/token", data=form,
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def bearer(sandbox_pbx, account):
+    return {"Authorization": f"Bearer {token(sandbox_pbx, account).json()['access_token']}"}
+
+
+def test_token_flow_and_extensions(sandbox_pbx, account):
+    reply = token(sandbox_pbx, account)
+    assert reply.status == 200
+    body = reply.json()
+    assert body["token_type"] == "bearer" and body["expires_in"] == 3600
+    assert token(sandbox_pbx, account, secret="wrong").status == 401
+    extensions = sandbox_pbx.http("GET", f"{API}/client/@me/extension/",
+                                  headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert [(e["id"], e["name"]) for e in extensions.json()] == [(175, "000*099"),
+                                                                 (176, "000*100")]
+
+
+def test_401_without_or_with_expired_token(sandbox_pbx, account):
+    missing = sandbox_pbx.http("GET", f"{API}/client/@me/extension/")
+    assert missing.status == 401 and missing.json()["error"] == "invalid_token"
+    short = sandbox_pbx.put_account({**account, "token_ttl": 0.2})
+    headers = bearer(sandbox_pbx, short)
+    assert sandbox_pbx.http("GET", f"{API}/client/@me/extension/", headers=headers).status == 200
+    time.sleep(0.3)
+    expired = sandbox_pbx.http("GET", f"{API}/client/@me/extension/", headers=headers)
+    assert expired.status == 401 and expired.json()["message"] == "Access token expired"
+
+
+def test_event_subscription_crud(sandbox_pbx, account):
+    headers = bearer(sandbox_pbx, account)
+    base = f"{API}/extension/175/event/"
+    sub = {"url": "https://somehost.com/fordel/show.php?myid=175", "method": "GET",
+           "event_type": "dial-out"}
+    created = sandbox_pbx.http("POST", base, json_body=sub, headers=headers)
+    assert created.status == 201
+    event_id = created.json()["id"]
+    assert created.json() == {**sub, "id": event_id}
+    assert sandbox_pbx.http("GET", base, headers=headers).json() == [{**sub, "id": event_id}]
+    one = f"{base}{event_id}"
+    changed = sandbox_pbx.http("PUT", one, json_body={"event_type": "hangup"}, headers=headers)
+    assert changed.json()["event_type"] == "hangup" and changed.json()["url"] == sub["url"]
+    assert sandbox_pbx.http("GET", one, headers=headers).json()["event_type"] == "hangup"
+    assert sandbox_pbx.http("DELETE", one, headers=headers).status == 204
+    assert sandbox_pbx.http("GET", one, headers=headers).status == 404
+    sandbox_pbx.http("POST", base, json_body=sub, headers=headers)
+    assert sandbox_pbx.http("DELETE", base, headers=headers).status == 204
+    assert sandbox_pbx.http("GET", base, headers=headers).json() == []
+    bad = sandbox_pbx.http("POST", base, json_body={**sub, "event_type": "ring"}, headers=headers)
+    assert bad.status == 400
+    assert sandbox_pbx.http("GET", f"{API}/extension/999/event/", headers=headers).status == 404
+
+
+def subscribe(sandbox_pbx, headers, receiver, method):
+    for event_type in ("dial-in", "dial-out", "answer", "hangup"):
+        sub = {"url": f"{receiver.url}/hook/{event_type}?myid=175", "method": method,
+               "event_type": event_type}
+        assert sandbox_pbx.http("POST", f"{API}/extension/175/event/", json_body=sub,
+                                headers=headers).status == 201
+
+
+def callback(sandbox_pbx, headers, dst="+79817654321"):
+    body = {"src_num": ["000*099"], "dst_num": dst, "caller_id_name": "Shop",
+            "caller_id_number": "+74950000000", "call_twice": False}
+    return sandbox_pbx.http("POST", f"{API}/extension/175/callback/", json_body=body,
+                            headers=headers)
+
+
+def fields(entry):
+    if entry["method"] == "GET":
+        return entry["query"]
+    return dict(urllib.parse.parse_qsl(entry["body"].decode()))
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_callback_sends_events_in_order(sandbox_pbx, account, receiver, method):
+    headers = bearer(sandbox_pbx, account)
+    subscribe(sandbox_pbx, headers, receiver, method)
+    reply = callback(sandbox_pbx, headers)
+    assert reply.status == 201
+    call_api_id = reply.json()["call_api_id"]
+    assert call_api_id.startswith("175-")
+    wait_for(lambda: len(receiver.at("/hook")) >= 3)
+    time.sleep(0.1)  # nothing more may follow
+    got = [fields(e) for e in receiver.at("/hook")]
+    # "Calling itself": no dial-in for the agent's own extension.
+    assert [g["EventType"] for g in got] == ["dial-out", "answer", "hangup"]
+    assert all(e["method"] == method and e["query"].get("myid") == "175"
+               for e in receiver.at("/hook"))
+    assert {g["CallAPIID"] for g in got} == {call_api_id}
+    assert {g["CallFlow"] for g in got} == {"out"}
+    assert got[0]["CalledNumber"] == "+79817654321" and got[0]["CallerExtension"] == "000*099"
+    assert got[2]["CallStatus"] == "ANSWER" and int(got[2]["Duration"]) > 0
+    assert int(got[0]["EventTime"]) <= int(got[1]["EventTime"]) <= int(got[2]["EventTime"])
+
+
+def test_busy_customer_ends_with_busy(sandbox_pbx, account, receiver):
+    headers = bearer(sandbox_pbx, account)
+    subscribe(sandbox_pbx, headers, receiver, "POST")
+    assert callback(sandbox_pbx, headers, dst="+79817654486").status == 201
+    wait_for(lambda: any(fields(e)["EventType"] == "hangup" for e in receiver.at("/hook")))
+    got = [fields(e) for e in receiver.at("/hook")]
+    assert [g["EventType"] for g in got] == ["dial-out", "hangup"]
+    assert got[-1]["CallStatus"] == "BUSY" and got[-1]["Duration"] == "0"
+
+
+def test_callback_validation(sandbox_pbx, account):
+    headers = bearer(sandbox_pbx, account)
+    bad = sandbox_pbx.http("POST", f"{API}/extension/175/callback/",
+                           json_body={"src_num": "000*099", "dst_num": "1"}, headers=headers)
+    assert bad.status == 400
+    unknown = sandbox_pbx.http("POST", f"{API}/extension/1/callback/",
+                               json_body={"src_num": ["1"], "dst_num": "1"}, headers=headers)
+    assert unknown.status == 404
