@@ -9,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from calls import credentials
 from calls.models import Agent, Call, CallEvent, PbxAccount, Project
 
+CREDENTIAL_PREFIX = "cred_"
 
-class PbxAccountForm(forms.ModelForm):
+
+class BasePbxAccountForm(forms.ModelForm):
     """One form for every vendor: credential inputs never render the stored value."""
 
     class Meta:
@@ -20,24 +22,23 @@ class PbxAccountForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         stored = self.instance.credential_names if self.instance.pk else []
-        for name, spec in credentials.all_fields().items():
-            widget = forms.PasswordInput(render_value=False) if spec.secret else forms.TextInput()
-            help_text = _("Stored; leave empty to keep it.") if name in stored else ""
-            self.fields[f"cred_{name}"] = forms.CharField(
-                label=spec.label, required=False, widget=widget, help_text=help_text
-            )
+        for name in stored:
+            field = self.fields.get(CREDENTIAL_PREFIX + name)
+            if field is not None:
+                field.help_text = _("Stored; leave empty to keep it.")
 
     def clean(self) -> dict:
         data = super().clean()
         vendor = data.get("vendor")
         if not vendor:
             return data
-        given = {k[5:]: v for k, v in data.items() if k.startswith("cred_") and v}
+        size = len(CREDENTIAL_PREFIX)
+        given = {k[size:]: v for k, v in data.items() if k.startswith(CREDENTIAL_PREFIX) and v}
         stored = self.instance.credential_names if self.instance.pk else []
         for name, error in credentials.check_credentials(vendor, given, stored).items():
-            self.add_error(f"cred_{name}", error)
+            self.add_error(CREDENTIAL_PREFIX + name, error)
         for name in credentials.unknown_credentials(vendor, given):
-            self.add_error(f"cred_{name}", _("This vendor does not use this credential."))
+            self.add_error(CREDENTIAL_PREFIX + name, _("This vendor does not use this credential."))
         self.given_credentials = given
         return data
 
@@ -49,6 +50,20 @@ class PbxAccountForm(forms.ModelForm):
         return account
 
 
+def _credential_inputs() -> dict[str, forms.Field]:
+    inputs = {}
+    for name, spec in credentials.all_fields().items():
+        widget = forms.PasswordInput(render_value=False) if spec.secret else forms.TextInput()
+        inputs[CREDENTIAL_PREFIX + name] = forms.CharField(
+            label=spec.label, required=False, widget=widget, strip=True
+        )
+    return inputs
+
+
+# Declared on the class (not in __init__) so the admin lays the inputs out and shows their errors.
+PbxAccountForm = type("PbxAccountForm", (BasePbxAccountForm,), _credential_inputs())
+
+
 @admin.register(PbxAccount)
 class PbxAccountAdmin(admin.ModelAdmin):
     form = PbxAccountForm
@@ -56,6 +71,22 @@ class PbxAccountAdmin(admin.ModelAdmin):
     list_filter = ["vendor"]
     search_fields = ["name", "base_url"]
     readonly_fields = ["stored_credentials", "last_warning", "last_warning_at"]
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None, {"fields": ["name", "vendor", "base_url"]}),
+            (
+                _("Credentials"),
+                {
+                    "fields": list(_credential_inputs()),
+                    "description": _(
+                        "Write-only: stored encrypted and never shown again. Fill in the ones "
+                        "your vendor uses; leave a stored one empty to keep it."
+                    ),
+                },
+            ),
+            (_("Status"), {"fields": ["stored_credentials", "last_warning", "last_warning_at"]}),
+        ]
 
     @admin.display(description=_("stored credentials"))
     def stored_credentials(self, obj: PbxAccount) -> str:

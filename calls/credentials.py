@@ -26,7 +26,7 @@ def check_credentials(vendor: str, given: dict[str, str], stored: list[str]) -> 
     """Errors by field name for credentials the vendor needs that are neither given nor stored."""
     errors = {}
     for field in fields_for(vendor):
-        if not given.get(field.name) and field.name not in stored:
+        if field.required and not given.get(field.name) and field.name not in stored:
             errors[field.name] = _("%(vendor)s needs %(label)s.") % {
                 "vendor": Vendor(vendor).label,
                 "label": field.label,

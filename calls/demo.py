@@ -93,7 +93,8 @@ def _user(store: dict[str, str], username: str, full_name: str, role: str) -> De
 def _phone(rng: random.Random, magic: str | None) -> str:
     """A valid Romanian mobile number; ``magic`` picks the sandbox's scripted outcome."""
     prefix = rng.choice(["722", "723", "744", "745", "766", "788"])
-    tail = f"{rng.randrange(10**5):05d}" if magic is None else f"{rng.randrange(100):02d}{magic}"
+    # Romanian mobiles are 7xx xxx xxx: six digits after the three-digit prefix.
+    tail = f"{rng.randrange(10**6):06d}" if magic is None else f"{rng.randrange(1000):03d}{magic}"
     return f"+40{prefix}{tail}"
 
 

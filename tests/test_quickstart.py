@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from calls.models import Agent, PbxAccount, Project
-from contacts.models import Contact
+from contacts.models import Contact, ContactPhone
+from contacts.phones import normalize_phone
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,8 @@ def test_demo_data_gives_a_project_two_agents_and_fifty_contacts(capsys):
     assert first == again  # idempotent: same users, same passwords printed
     assert "ana" in first and "password:" in first
     assert all(a.credential_names for a in PbxAccount.objects.all())
+    numbers = ContactPhone.objects.values_list("number", flat=True)
+    assert all(normalize_phone(n, "RO") == n for n in numbers)  # every demo number is dialable
 
 
 @pytest.mark.django_db

@@ -49,6 +49,7 @@ class CredentialField:
     name: str
     label: str
     secret: bool = True
+    required: bool = True
 
 
 @dataclass(frozen=True)

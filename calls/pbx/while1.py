@@ -211,7 +211,8 @@ class While1Adapter(GenericEvents, PbxAdapter):
     label = "While1 Voice"
     credential_fields = (
         CredentialField("api_token", "API token"),
-        CredentialField("api_key", "API key (for the request hash)"),
+        # The overview calls api_key optional: without it requests carry no api_hash.
+        CredentialField("api_key", "API key (for the request hash)", required=False),
     )
 
     # --- outbound ---

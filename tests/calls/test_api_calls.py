@@ -31,7 +31,15 @@ def test_an_agent_starts_a_call_and_gets_202_with_the_call(agent, queue):
     body = response.json()
     assert body["number"] == "+40722123456" and body["status"] == "queued"
     assert body["direction"] == "outbound" and body["contact"] == contact.pk
-    assert set(body) >= {"id", "agent", "created_at", "answered_at", "ended_at", "duration", "error"}
+    assert set(body) >= {
+        "id",
+        "agent",
+        "created_at",
+        "answered_at",
+        "ended_at",
+        "duration",
+        "error",
+    }
     assert queue == [body["id"]]
 
 

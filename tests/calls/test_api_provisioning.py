@@ -19,8 +19,12 @@ def admin_api() -> APIClient:
 def test_an_admin_creates_a_pbx_account_and_never_reads_its_secrets_back(admin_api):
     response = admin_api.post(
         "/api/v1/pbx-accounts/",
-        {"name": "Bucharest PBX", "vendor": "while1", "base_url": "https://pbx.example.ro",
-         "credentials": {"api_token": "tok-very-secret", "api_key": "key-very-secret"}},
+        {
+            "name": "Bucharest PBX",
+            "vendor": "while1",
+            "base_url": "https://pbx.example.ro",
+            "credentials": {"api_token": "tok-very-secret", "api_key": "key-very-secret"},
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -28,14 +32,20 @@ def test_an_admin_creates_a_pbx_account_and_never_reads_its_secrets_back(admin_a
     assert response.json()["stored_credentials"] == ["api_key", "api_token"]
     listing = admin_api.get("/api/v1/pbx-accounts/").content.decode()
     assert "very-secret" not in listing
-    assert PbxAccount.objects.get(name="Bucharest PBX").credentials["api_token"] == "tok-very-secret"
+    assert (
+        PbxAccount.objects.get(name="Bucharest PBX").credentials["api_token"] == "tok-very-secret"
+    )
 
 
 def test_a_vendor_missing_credentials_or_unknown_is_refused(admin_api):
     missing = admin_api.post(
         "/api/v1/pbx-accounts/",
-        {"name": "VC", "vendor": "voipcenter", "base_url": "https://pbxonline.be",
-         "credentials": {"api_id": "pi9"}},
+        {
+            "name": "VC",
+            "vendor": "voipcenter",
+            "base_url": "https://pbxonline.be",
+            "credentials": {"api_id": "pi9"},
+        },
         format="json",
     )
     assert missing.status_code == 400 and "VoipCenter needs" in missing.json()["detail"]
@@ -61,8 +71,11 @@ def test_a_project_shows_the_urls_to_give_the_pbx(admin_api):
     account = make_account()
     response = admin_api.post(
         "/api/v1/projects/",
-        {"name": "Sales", "pbx_account": account.pk,
-         "settings": {"project_id": 1, "outbound_number": "+40212345678", "region": "ro"}},
+        {
+            "name": "Sales",
+            "pbx_account": account.pk,
+            "settings": {"project_id": 1, "outbound_number": "+40212345678", "region": "ro"},
+        },
         format="json",
     )
     body = response.json()
@@ -76,8 +89,13 @@ def test_an_admin_creates_an_agent_who_can_log_in(admin_api, client):
     project = make_project()
     response = admin_api.post(
         "/api/v1/agents/",
-        {"username": "dana", "password": "a-long-password", "project": project.pk,
-         "extension": "105", "destination_type": "user"},
+        {
+            "username": "dana",
+            "password": "a-long-password",
+            "project": project.pk,
+            "extension": "105",
+            "destination_type": "user",
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -95,7 +113,8 @@ def test_contacts_phones_are_normalised_and_bad_ones_named(admin_api):
     )
     assert ok.status_code == 201 and ok.json()["phones"] == ["+40722123456", "+40213123456"]
     bad = admin_api.post(
-        "/api/v1/contacts/", {"project": project.pk, "name": "X", "phones": ["0722 1"]},
+        "/api/v1/contacts/",
+        {"project": project.pk, "name": "X", "phones": ["0722 1"]},
         format="json",
     )
     assert bad.status_code == 400 and "0722 1" in bad.json()["detail"]

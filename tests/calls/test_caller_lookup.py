@@ -23,8 +23,17 @@ def lookup(client, project, telephone, token=None):
     return client.get(f"/lookup/{token}/", {"telephone": telephone, "dnid": "0210000000"})
 
 
-@pytest.mark.parametrize("telephone", ["0722123456", "+40722123456", "0040722123456",
-                                       "40722123456", "0722 123-456", "(0722) 123.456"])
+@pytest.mark.parametrize(
+    "telephone",
+    [
+        "0722123456",
+        "+40722123456",
+        "0040722123456",
+        "40722123456",
+        "0722 123-456",
+        "(0722) 123.456",
+    ],
+)
 def test_a_known_caller_is_found_whatever_the_format(client, project, known, telephone):
     data = lookup(client, project, telephone).json()
     assert tuple(data) == FIELDS

@@ -52,6 +52,7 @@ def test_the_admin_change_page_never_shows_a_secret(client):
     assert page.status_code == 200
     assert "very-secret" not in html
     assert "api_key, api_token" in html  # which credentials are set is shown, not their values
+    assert 'name="cred_api_token"' in html  # and a write-only input to replace one
 
 
 def test_admin_can_change_one_credential_and_keep_the_other(client):

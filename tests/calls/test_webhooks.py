@@ -15,8 +15,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def call(agent):
-    return Call.objects.create(project=agent.project, agent=agent, direction="outbound",
-                               remote_number="+40722123456", status="originating")
+    return Call.objects.create(
+        project=agent.project,
+        agent=agent,
+        direction="outbound",
+        remote_number="+40722123456",
+        status="originating",
+    )
 
 
 def hook(project):
@@ -24,10 +29,17 @@ def hook(project):
 
 
 def generic(call, event, leg="", status=None, n=0, **extra):
-    return {"event_id": f"e-{call.pk}-{event}-{leg}-{n}", "call_id": "sbx-1",
-            "external_id": str(call.external_id), "event": event, "leg": leg,
-            "direction": "outbound", "status": status,
-            "timestamp": f"2026-11-27T10:00:{n:02d}Z", **extra}
+    return {
+        "event_id": f"e-{call.pk}-{event}-{leg}-{n}",
+        "call_id": "sbx-1",
+        "external_id": str(call.external_id),
+        "event": event,
+        "leg": leg,
+        "direction": "outbound",
+        "status": status,
+        "timestamp": f"2026-11-27T10:00:{n:02d}Z",
+        **extra,
+    }
 
 
 def post(client, project, body, **headers):
@@ -37,8 +49,13 @@ def post(client, project, body, **headers):
 def test_a_whole_call_walks_to_completed_with_its_talk_time(client, call):
     project = call.project
     for n, (event, leg, status) in enumerate(
-        [("dial-in", "agent", None), ("answer", "agent", None), ("dial-out", "customer", None),
-         ("answer", "customer", None), ("hangup", "", "completed")]
+        [
+            ("dial-in", "agent", None),
+            ("answer", "agent", None),
+            ("dial-out", "customer", None),
+            ("answer", "customer", None),
+            ("hangup", "", "completed"),
+        ]
     ):
         assert post(client, project, generic(call, event, leg, status, n=n * 10)).status_code == 200
     call.refresh_from_db()
@@ -60,8 +77,11 @@ def test_a_late_event_never_moves_a_call_backwards(client, call):
 
 
 def test_a_wrong_token_is_403_and_nothing_is_written(client, call):
-    response = client.post(f"/hooks/while1/{'x' * 43}/", json.dumps(generic(call, "dial-in")),
-                           content_type="application/json")
+    response = client.post(
+        f"/hooks/while1/{'x' * 43}/",
+        json.dumps(generic(call, "dial-in")),
+        content_type="application/json",
+    )
     assert response.status_code == 403 and CallEvent.objects.count() == 0
     other_vendor = f"/hooks/telphin/{call.project.webhook_token}/"
     assert client.post(other_vendor, {}).status_code == 403
@@ -77,8 +97,9 @@ def test_a_signed_project_refuses_unsigned_forged_and_replayed_events(client, ca
     stale = sign("s3cret", body, int(time.time()) - 3600)
     good = sign("s3cret", body, int(time.time()))
     for header, expected in ((forged, 403), (stale, 403), (good, 200)):
-        response = client.post(hook(project), body, content_type="application/json",
-                               HTTP_X_PBX_SIGNATURE=header)
+        response = client.post(
+            hook(project), body, content_type="application/json", HTTP_X_PBX_SIGNATURE=header
+        )
         assert response.status_code == expected
     assert CallEvent.objects.count() == 1
 
@@ -92,21 +113,45 @@ def test_an_unknown_shape_is_kept_and_answered_200(client, call):
 def test_telphin_events_arrive_form_encoded_in_a_get_query(client):
     project = make_project(make_account("telphin", client_id="c", client_secret="s"))
     agent = make_agent(project, extension="101")
-    call = Call.objects.create(project=project, agent=agent, direction="outbound",
-                               remote_number="+79817654321", status="agent_ringing",
-                               vendor_call_id="api-77")
-    fields = {"EventType": "answer", "CallID": "c-1", "SubCallID": "s-1", "CallAPIID": "api-77",
-              "CallerExtension": "101@sip", "CalledNumber": "+79817654321", "CallFlow": "out",
-              "CallStatus": "ANSWER", "EventTime": "1796205600000000"}
+    call = Call.objects.create(
+        project=project,
+        agent=agent,
+        direction="outbound",
+        remote_number="+79817654321",
+        status="agent_ringing",
+        vendor_call_id="api-77",
+    )
+    fields = {
+        "EventType": "answer",
+        "CallID": "c-1",
+        "SubCallID": "s-1",
+        "CallAPIID": "api-77",
+        "CallerExtension": "101@sip",
+        "CalledNumber": "+79817654321",
+        "CallFlow": "out",
+        "CallStatus": "ANSWER",
+        "EventTime": "1796205600000000",
+    }
     assert client.get(hook(project) + "?" + urlencode(fields)).status_code == 200
     call.refresh_from_db()
     assert call.status == "answered"
 
 
 def test_an_inbound_call_we_did_not_originate_is_created(client, agent):
-    body = {"event_id": "in-1", "call_id": "pbx-9", "event": "dial-in", "direction": "inbound",
-            "from": "0744 555 666", "to": "+40212345678", "extension": agent.extension}
+    body = {
+        "event_id": "in-1",
+        "call_id": "pbx-9",
+        "event": "dial-in",
+        "direction": "inbound",
+        "from": "0744 555 666",
+        "to": "+40212345678",
+        "extension": agent.extension,
+    }
     assert post(client, agent.project, body).status_code == 200
     call = Call.objects.get(vendor_call_id="pbx-9")
     assert (call.direction, call.status, call.agent, call.remote_number) == (
-        "inbound", "ringing", agent, "+40744555666")
+        "inbound",
+        "ringing",
+        agent,
+        "+40744555666",
+    )

@@ -1,0 +1,122 @@
+"""The whole product as real processes: uvicorn (ASGI), a Celery worker, the sandbox PBX.
+
+They share the test database (a file for SQLite, test_<name> on PostgreSQL) and the
+configured broker, so a test sees exactly what a person using `make run` would.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from django.db import connection
+
+from calls.demo import load_demo
+from calls.models import PbxAccount, Project
+from tests.processes import ROOT, celery_worker, wait_for
+from tests.sandbox.harness import SandboxProcess, running_sandbox
+
+SANDBOX_TIMING = {
+    "SANDBOX_AGENT_ANSWER_DELAY": "0.5",
+    "SANDBOX_CUSTOMER_ANSWER_DELAY": "0.7",
+    "SANDBOX_TALK_TIME": "1.5",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@dataclass
+class Product:
+    url: str
+    sandbox: SandboxProcess
+    logins: dict[str, str]
+    project: Project
+
+
+@contextmanager
+def uvicorn(port: int, env: dict[str, str], log: Path) -> Iterator[None]:
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "pbxportal.asgi:application",
+             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for(lambda: _up(f"http://127.0.0.1:{port}/healthz"), timeout=30)
+            yield
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+def _up(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@pytest.fixture
+def product(transactional_db, settings, tmp_path) -> Iterator[Product]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings.PUBLIC_BASE_URL = base
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "pbxportal.test_settings",
+           "DATABASE_URL": test_database_url(), "PUBLIC_BASE_URL": base}
+    with running_sandbox(tmp_path, env=SANDBOX_TIMING) as sandbox:
+        settings.SANDBOX_PBX_URL = sandbox.url
+        logins = {login.username: login.password for login in load_demo()}
+        project = Project.objects.get()
+        for account in PbxAccount.objects.all():
+            sandbox.put_account(_sandbox_account(account, project))
+        with celery_worker(extra_env=env), uvicorn(port, env, tmp_path / "web.log"):
+            yield Product(url=base, sandbox=sandbox, logins=logins, project=project)
+
+
+def _sandbox_account(account: PbxAccount, project: Project) -> dict:
+    """What load_demo writes to var/sandbox.json, registered with this test's sandbox."""
+    name = {"while1": "demo-while1", "voipcenter": "demo-voipcenter", "telphin": "demo-telphin"}
+    spec = {"name": name[account.vendor], "dialect": account.vendor, **account.credentials}
+    if account.pk == project.pbx_account_id:
+        spec.update(project_id=1, event_url=project.event_webhook_url,
+                    lookup_url=project.caller_lookup_url)
+    return spec
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        try:
+            yield page
+        finally:
+            browser.close()

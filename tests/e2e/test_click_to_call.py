@@ -1,0 +1,63 @@
+"""An agent places calls in Chromium against the running product and sandbox PBX."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def log_in(page, product, username="ana"):
+    page.goto(product.url + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", product.logins[username])
+    page.click("button[type=submit]")
+    expect(page.locator("h1", has_text="Contacts")).to_be_visible()
+
+
+def shoot(page, name):
+    if os.environ.get("SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_an_agent_clicks_a_number_and_watches_the_call_to_its_end(product, browser_page):
+    page = browser_page
+    log_in(page, product)
+    first = page.locator("#contact-rows tr").first
+    name = first.locator("td").first.inner_text()
+    first.locator("button.number").first.click()
+    card = page.locator("#call-card")
+    expect(card).to_contain_text(name)
+    expect(card.locator(".badge")).to_have_text("Talking", timeout=20_000)
+    shoot(page, "dialer-talking")
+    expect(card.locator(".badge")).to_have_text("Ended", timeout=20_000)
+    expect(card.locator(".timer")).to_have_text(re.compile(r"0:0[1-3]"))
+    expect(page.locator("#recent-calls li").first).to_contain_text(name)
+    shoot(page, "dialer-ended")
+
+
+def test_a_busy_number_shows_why_the_call_failed(product, browser_page):
+    page = browser_page
+    log_in(page, product)
+    page.fill("#dial-number", "0722 000 486")  # the sandbox's "busy" number (docs/sandbox.md)
+    page.click("button.call")
+    card = page.locator("#call-card")
+    expect(card.locator(".badge")).to_have_text("Busy", timeout=20_000)
+    expect(card.locator(".reason")).not_to_be_empty()
+    shoot(page, "dialer-busy")
+
+
+def test_an_impossible_number_is_refused_before_anything_rings(product, browser_page):
+    page = browser_page
+    log_in(page, product)
+    page.fill("#dial-number", "0722 1")
+    page.click("button.call")
+    expect(page.locator("#call-card .error")).to_contain_text("wrong number of digits")
+    assert product.sandbox.requests() == [] or all(
+        "originate" not in r["path"] for r in product.sandbox.requests())
