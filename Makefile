@@ -8,6 +8,9 @@ SANDBOX_PORT ?= 8010
 export PBXPORTAL_HOST := $(HOST)
 export PBXPORTAL_PORT := $(PORT)
 export PBXPORTAL_SANDBOX_PORT := $(SANDBOX_PORT)
+# The PBX (here the sandbox) calls us back at this address; the demo data points at the sandbox.
+export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+export SANDBOX_PBX_URL ?= http://127.0.0.1:$(SANDBOX_PORT)
 
 .PHONY: run test lint screenshots bench clean
 
