@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from calls import credentials
-from calls.models import Agent, Call, CallEvent, PbxAccount, Project
+from calls import credentials, roles
+from calls.models import Agent, Call, CallEvent, PbxAccount, Project, WebhookRequest
+from calls.webhook_service import replay
 
 CREDENTIAL_PREFIX = "cred_"
 
@@ -98,8 +101,15 @@ class ProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "pbx_account", "region"]
     list_filter = ["pbx_account__vendor", "region"]
     search_fields = ["name"]
-    readonly_fields = ["event_webhook_url", "caller_lookup_url"]
+    readonly_fields = ["event_webhook_url", "caller_lookup_url", "recent_logs"]
     actions = ["rotate_tokens"]
+
+    @admin.display(description=_("webhook log"))
+    def recent_logs(self, obj: Project) -> str:
+        if not obj.pk:
+            return "—"
+        url = reverse("admin:calls_webhookrequest_changelist") + f"?project__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Recent requests from the PBX"))
 
     @admin.action(description=_("Rotate webhook and lookup tokens"))
     def rotate_tokens(self, request, queryset) -> None:
@@ -143,3 +153,51 @@ class CallEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(WebhookRequest)
+class WebhookRequestAdmin(admin.ModelAdmin):
+    """The project's "recent logs": what the PBX sent, what we made of it, and a replay."""
+
+    list_display = [
+        "received_at",
+        "project",
+        "vendor",
+        "method",
+        "verdict",
+        "events",
+        "applied",
+        "remote_addr",
+        "short_error",
+    ]
+    list_filter = ["verdict", "vendor", "project"]
+    search_fields = ["body", "query", "error"]
+    date_hierarchy = "received_at"
+    actions = ["replay_requests"]
+    readonly_fields = [f.name for f in WebhookRequest._meta.fields]
+
+    @admin.display(description=_("error"))
+    def short_error(self, obj: WebhookRequest) -> str:
+        return obj.error[:80]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_replay_permission(self, request) -> bool:
+        return roles.is_admin(request.user)
+
+    @admin.action(description=_("Replay: parse and apply again"), permissions=["replay"])
+    def replay_requests(self, request, queryset) -> None:
+        done = [replay(entry) for entry in queryset.exclude(verdict="refused")]
+        applied = sum(o.body.get("applied", 0) for o in done)
+        self.message_user(
+            request,
+            _(
+                "%(n)d request(s) replayed; %(applied)d new event(s) applied "
+                "(events applied before are never applied twice)."
+            )
+            % {"n": len(done), "applied": applied},
+        )

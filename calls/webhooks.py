@@ -9,20 +9,15 @@ No session, no CSRF (the PBX has neither); bad auth is a 403 with nothing applie
 from __future__ import annotations
 
 import hmac
-import logging
 
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from calls.adapters import adapter_for
-from calls.event_service import apply_event
 from calls.models import Project
-from calls.pbx.base import InboundRequest, WebhookAuthError
-
-log = logging.getLogger("calls.webhooks")
+from calls.pbx.base import InboundRequest
+from calls.webhook_service import receive
 
 
 def inbound_request(request: HttpRequest) -> InboundRequest:
@@ -61,21 +56,5 @@ class EventWebhook(View):
         project = project_for_token(vendor, token)
         if project is None:
             return JsonResponse({"detail": "unknown webhook address"}, status=403)
-        adapter = adapter_for(project)
-        inbound = inbound_request(request)
-        try:
-            adapter.validate_request(inbound)
-        except WebhookAuthError as exc:
-            log.warning("webhook for project %s refused: %s", project.pk, exc)
-            return JsonResponse({"detail": "authentication failed"}, status=403)
-        events = adapter.parse_events(inbound)
-        applied = 0
-        try:
-            for event in events:
-                result = apply_event(project=project, vendor=vendor, event=event)
-                applied += 0 if result.duplicate else 1
-        except DatabaseError:
-            # A 5xx makes the PBX send the event again; the dedupe key absorbs any repeat.
-            log.exception("webhook for project %s not stored", project.pk)
-            return JsonResponse({"detail": "try again"}, status=503)
-        return JsonResponse({"received": len(events), "applied": applied})
+        outcome = receive(project, vendor, inbound_request(request))
+        return JsonResponse(outcome.body, status=outcome.status)

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from calls.models import Call, CallEvent
+from calls.models import Call, CallEvent, WebhookRequest
 from calls.pbx.generic import sign
 from tests.conftest import make_account, make_agent, make_project
 
@@ -155,3 +155,55 @@ def test_an_inbound_call_we_did_not_originate_is_created(client, agent):
         agent,
         "+40744555666",
     )
+
+
+def test_every_request_is_logged_with_secrets_masked(client, call):
+    project = call.project
+    post(client, project, generic(call, "dial-in", "agent"), HTTP_AUTHORIZATION="Bearer abc123")
+    client.post(
+        f"/hooks/while1/{project.webhook_token}/?token=zzz",
+        b"{bad",
+        content_type="application/json",
+    )
+    entries = list(WebhookRequest.objects.order_by("id"))
+    assert [(e.verdict, e.events, e.applied) for e in entries] == [
+        ("accepted", 1, 1),
+        ("accepted", 1, 1),
+    ]  # the unreadable body is kept as unknown
+    assert entries[0].headers["authorization"] == "***"
+    assert "zzz" not in entries[1].query and "abc123" not in str(entries[0].headers)
+
+
+def test_refused_requests_are_logged_too_and_an_ip_allowlist_applies(client, call):
+    project = call.project
+    project.settings = {**project.settings, "webhook_allowed_ips": ["10.1.2.0/24"]}
+    project.save()
+    assert post(client, project, generic(call, "dial-in", "agent")).status_code == 403
+    entry = WebhookRequest.objects.get()
+    assert entry.verdict == "refused" and "allowlist" in entry.error
+    ok = post(client, project, generic(call, "dial-in", "agent"), REMOTE_ADDR="10.1.2.9")
+    assert ok.status_code == 200
+
+
+def test_a_failed_request_can_be_replayed_once_the_cause_is_fixed(client, call):
+    from calls.webhook_service import replay
+
+    body = generic(call, "dial-in", "agent")
+    post(client, call.project, body)
+    entry = WebhookRequest.objects.get()
+    CallEvent.objects.all().delete()  # as if processing had failed the first time
+    Call.objects.filter(pk=call.pk).update(status="originating")
+    outcome = replay(entry)
+    assert outcome.status == 200 and outcome.body["applied"] == 1
+    assert replay(entry).body["applied"] == 0  # a second replay applies nothing twice
+    call.refresh_from_db()
+    assert call.status == "agent_ringing"
+
+
+def test_admins_see_the_log_and_replay_from_it(client, call):
+    from tests.conftest import make_user
+
+    post(client, call.project, generic(call, "dial-in", "agent"))
+    client.force_login(make_user("admin", is_staff=True))
+    page = client.get("/admin/calls/webhookrequest/")
+    assert page.status_code == 200 and "Replay" in page.content.decode()
