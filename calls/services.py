@@ -162,7 +162,9 @@ def originate(call_id: int) -> str:
     """Ask the PBX to place a queued call. Never sends a second request for the same call."""
     with transaction.atomic():
         call = (
-            Call.objects.select_for_update()
+            # of=("self",): lock only the call row; PostgreSQL refuses to lock the
+            # nullable side of the outer joins to agent and contact.
+            Call.objects.select_for_update(of=("self",))
             .select_related("project__pbx_account", "agent", "contact")
             .get(pk=call_id)
         )

@@ -1,6 +1,11 @@
 """Telphin: OAuth client credentials, extensions, callback, and event subscriptions
 (telphin-extension-events; callback shape from docs/sandbox-contract.md).
 
+Callback caller ids, as Telphin's callback page defines them: ``src_caller_id_name`` /
+``src_caller_id_number`` are what the ``src_num`` phone (the agent's, rung first)
+shows; ``caller_id_name`` / ``caller_id_number`` are what the ``dst_num`` party (the
+customer) sees, so only those appear as CallerIDName/CallerIDNum in the events.
+
 API errors are JSON ``{"status": <http code>, "error": "<slug>", "message": "..."}``.
 """
 
@@ -25,6 +30,12 @@ API = "/api/ver1.0"
 EVENT_TYPES = ("dial-in", "dial-out", "answer", "hangup", "message-in", "message-out")
 _EVENT_PATH = re.compile(r"/extension/(\d+)/event(?:/(\d+))?")
 _CALLBACK_PATH = re.compile(r"/extension/(\d+)/callback")
+CALLER_ID_FIELDS = (
+    "caller_id_name",
+    "caller_id_number",
+    "src_caller_id_name",
+    "src_caller_id_number",
+)
 
 
 def api_error(status: int, slug: str, message: str, account: str = "") -> Response:
@@ -84,7 +95,7 @@ def handle(sbx: Sandbox, request: Request) -> Response:
     account = sbx.accounts.get(name) if name else None
     if account is None:
         return api_error(401, "invalid_token", why or "Account no longer exists")
-    return route(sbx, account, request, path[len(API):])
+    return route(sbx, account, request, path[len(API) :])
 
 
 def route(sbx: Sandbox, account: dict, request: Request, path: str) -> Response:
@@ -132,8 +143,7 @@ def token(sbx: Sandbox, request: Request) -> Response:
         return api_error(401, "invalid_client", "Unknown client_id or wrong client_secret")
     ttl = sbx.accounts.timing(account, "token_ttl")
     access = sbx.telphin.issue(account["name"], ttl)
-    body = {"access_token": access, "token_type": "bearer", "expires_in": int(ttl),
-            "scope": "all"}
+    body = {"access_token": access, "token_type": "bearer", "expires_in": int(ttl), "scope": "all"}
     return json_response(200, body, account=account["name"])
 
 
@@ -149,6 +159,9 @@ def _callback_problem(body: Any) -> str:
         return "src_num must be a non-empty list of numbers"
     if not isinstance(body.get("dst_num"), str) or not body["dst_num"]:
         return "dst_num is required"
+    for name in CALLER_ID_FIELDS:
+        if name in body and not isinstance(body[name], str):
+            return f"{name} must be a string"
     return ""
 
 
@@ -175,11 +188,16 @@ def originate(sbx: Sandbox, account: dict, extension_id: int, request: Request) 
         return api_error(504, "timeout", "Gateway timeout", name)
     call_api_id = f"{extension_id}-{uuid.uuid4()}"
     sbx.sim.originate(
-        account, agent=agent, customer=customer, external_id=None, to=customer,
-        **{"from": body.get("caller_id_number") or agent}, call_api_id=call_api_id,
-        telphin_call_id=uuid.uuid4().hex, telphin_extension=extension,
-        caller_id_name=str(body.get("caller_id_name") or ""),
-        caller_id_number=str(body.get("caller_id_number") or ""),
+        account,
+        agent=agent,
+        customer=customer,
+        external_id=None,
+        to=customer,
+        **{"from": body.get("caller_id_number") or agent},
+        call_api_id=call_api_id,
+        telphin_call_id=uuid.uuid4().hex,
+        telphin_extension=extension,
+        **{name: str(body.get(name) or "") for name in CALLER_ID_FIELDS},
     )
     reply = {"call_api_id": call_api_id, **{k: body[k] for k in body if k != "call_api_id"}}
     return json_response(201, reply, account=name)
@@ -209,8 +227,9 @@ def subscriptions(
         if sub_id is not None and found is None:
             return api_error(404, "not_found", "Event not found", name)
         if request.method == "GET":
-            return json_response(200, dict(found) if found else [dict(s) for s in subs],
-                                 account=name)
+            return json_response(
+                200, dict(found) if found else [dict(s) for s in subs], account=name
+            )
         if request.method == "DELETE":
             subs[:] = [s for s in subs if found is not None and s is not found]
             return empty_response(204, account=name)

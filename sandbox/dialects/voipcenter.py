@@ -4,6 +4,12 @@ Every request carries ``pwd = sha256(md5(password))`` and ``pass`` = HMAC-SHA256
 the private key over "name" + "value" pairs in a fixed order, and ``ts`` within 5 s.
 The document gives no order for update.php (its example repeats call.php's); the
 sandbox uses UPDATE_HASH_FIELDS, documented in docs/sandbox.md.
+
+The document shows no reply either. Replies follow what the public clients that ran
+against the live API read (docs/sandbox.md, "VoipCenter replies"): call.php and
+update.php answer ``{"head": {...}, "body": {...}}`` with ``status`` "1"/"0",
+``error_number`` and ``error_message`` in each part; get.php answers the data itself,
+a list as ``{"id_<n>": {...}}`` and one item as its fields; errors come as head/body.
 """
 
 from __future__ import annotations
@@ -26,19 +32,28 @@ if TYPE_CHECKING:
 CALL_HASH_FIELDS = ("apiID", "knummer", "pwd", "sipacc", "telnr", "f", "ts")
 GET_HASH_FIELDS = ("apiID", "knummer", "pwd", "m", "id", "f", "ts")
 UPDATE_HASH_FIELDS = ("apiID", "knummer", "pwd", "m", "id", "p", "f", "ts")
-HASH_FIELDS = {"call.php": CALL_HASH_FIELDS, "get.php": GET_HASH_FIELDS,
-               "update.php": UPDATE_HASH_FIELDS}
+HASH_FIELDS = {
+    "call.php": CALL_HASH_FIELDS,
+    "get.php": GET_HASH_FIELDS,
+    "update.php": UPDATE_HASH_FIELDS,
+}
 TS_WINDOW = 5
 MAX_BAD_ATTEMPTS = 5  # failed authentications per apiID per minute before code 13
 BAD_WINDOW = 60.0
 
 ERRORS = {
-    10: ("head", "Missing parameters"), 11: ("head", "Timestamp mismatch"),
-    12: ("head", "Wrong format"), 13: ("head", "Too many attempts"),
-    14: ("head", "Incorrect hash"), 15: ("head", "User password incorrect"),
-    16: ("head", "API user not allowed"), 17: ("head", "Param not correct"),
-    1: ("body", "Could not connect to server"), 2: ("body", "Incorrect ID"),
-    20: ("body", "Call Auth failed"), 21: ("body", "Call Leg failed"),
+    10: ("head", "Missing parameters"),
+    11: ("head", "Timestamp mismatch"),
+    12: ("head", "Wrong format"),
+    13: ("head", "Too many attempts"),
+    14: ("head", "Incorrect hash"),
+    15: ("head", "User password incorrect"),
+    16: ("head", "API user not allowed"),
+    17: ("head", "Param not correct"),
+    1: ("body", "Could not connect to server"),
+    2: ("body", "Incorrect ID"),
+    20: ("body", "Call Auth failed"),
+    21: ("body", "Call Leg failed"),
     25: ("body", "Incorrect Login"),
 }
 
@@ -73,7 +88,16 @@ class Attempts:
             self._bad.clear()
 
 
-def reply(fmt: str, data: dict[str, Any], *, reason: str = "", account: str = "") -> Response:
+# One part of a head/body reply that reports no error, as PHP's json_encode writes it.
+OK_PART = {"status": "1", "error_number": "", "error_message": ""}
+
+
+def envelope(**body: Any) -> dict[str, Any]:
+    """A successful call.php/update.php reply."""
+    return {"head": dict(OK_PART), "body": {**OK_PART, **body}}
+
+
+def reply(fmt: str, data: Any, *, reason: str = "", account: str = "") -> Response:
     if fmt == "xml":
         response = Response(200, vdata.to_xml(data), content_type="application/xml")
         response.verdict, response.reason = ("refused" if reason else "ok"), reason
@@ -84,17 +108,20 @@ def reply(fmt: str, data: dict[str, Any], *, reason: str = "", account: str = ""
 
 def failure_reply(fmt: str, failure: Failure, account: str = "") -> Response:
     part, message = ERRORS[failure.code]
-    data = {"status": "error", "code": failure.code, "type": part, "message": message}
+    bad = {"status": "0", "error_number": str(failure.code), "error_message": message}
     if failure.detail:
-        data["detail"] = failure.detail
+        bad["detail"] = failure.detail  # the sandbox's own hint; the vendor has none
+    # A head error means the request was refused before the action ran: no body.
+    data = {"head": bad, "body": {}} if part == "head" else {"head": dict(OK_PART), "body": bad}
     return reply(fmt, data, reason=f"{failure.code} {message}", account=account)
 
 
 def handle(sbx: Sandbox, request: Request) -> Response:
     endpoint = request.path.rsplit("/", 1)[-1]
     if not request.path.startswith("/api/") or endpoint not in HASH_FIELDS:
-        return json_response(404, {"status": "error", "code": 404, "message": "Not found"},
-                             reason="unknown endpoint")
+        return json_response(
+            404, {"status": "error", "code": 404, "message": "Not found"}, reason="unknown endpoint"
+        )
     params = request.params()
     fmt = params.get("f", "")
     fmt = fmt if fmt in ("json", "xml") else "json"  # errors about f itself come as JSON
@@ -104,7 +131,7 @@ def handle(sbx: Sandbox, request: Request) -> Response:
         data = ACTIONS[endpoint](sbx, account, params)
     except Failure as failure:
         return failure_reply(fmt, failure, (account or {}).get("name", ""))
-    return reply(fmt, {"status": "ok", "code": 0, **data}, account=account["name"])
+    return reply(fmt, data, account=account["name"])
 
 
 def authenticate(sbx: Sandbox, params: dict[str, str], fields: tuple[str, ...]) -> dict:
@@ -135,7 +162,7 @@ def authenticate(sbx: Sandbox, params: dict[str, str], fields: tuple[str, ...]) 
     return account
 
 
-def call(sbx: Sandbox, account: dict, params: dict[str, str]) -> dict[str, Any]:
+def call(sbx: Sandbox, account: dict, params: dict[str, str]) -> Any:
     sipacc, telnr = params["sipacc"], params["telnr"]
     if not re.fullmatch(r"\d{6,16}", telnr):
         raise Failure(17, "telnr must be digits only, e.g. 093456789 or 3293456789")
@@ -150,12 +177,18 @@ def call(sbx: Sandbox, account: dict, params: dict[str, str]) -> dict[str, Any]:
     if magic == simulator.HANG:
         sbx.hang(account)
         raise Failure(1, "magic 504: held past client timeouts")
-    sbx.sim.originate(account, agent=sipacc, customer=telnr, external_id=None, to=telnr,
-                      **{"from": str(account.get("outbound_number") or sipacc)})
-    return {"message": "Call initiated"}
+    sbx.sim.originate(
+        account,
+        agent=sipacc,
+        customer=telnr,
+        external_id=None,
+        to=telnr,
+        **{"from": str(account.get("outbound_number") or sipacc)},
+    )
+    return envelope()
 
 
-def get(sbx: Sandbox, account: dict, params: dict[str, str]) -> dict[str, Any]:
+def get(sbx: Sandbox, account: dict, params: dict[str, str]) -> Any:
     menu, item_id, text = params["m"], params["id"], params.get("filter", "")
     if menu not in vdata.GET_MENUS or not item_id.isdigit():
         raise Failure(17, f"m must be one of {', '.join(vdata.GET_MENUS)}; id a number")
@@ -168,10 +201,10 @@ def get(sbx: Sandbox, account: dict, params: dict[str, str]) -> dict[str, Any]:
     items = vdata.select(items, int(item_id), text, by_date=menu == "calls")
     if items is None:
         raise Failure(2)
-    return {"message": "OK", "data": items}
+    return vdata.get_reply(items, single=item_id != "0")
 
 
-def update(sbx: Sandbox, account: dict, params: dict[str, str]) -> dict[str, Any]:
+def update(sbx: Sandbox, account: dict, params: dict[str, str]) -> Any:
     menu, item_id = params["m"], params["id"]
     if menu not in vdata.UPDATE_MENUS or not item_id.isdigit():
         raise Failure(17, "m must be did, indicator or hddesk; id a number")
@@ -184,8 +217,7 @@ def update(sbx: Sandbox, account: dict, params: dict[str, str]) -> dict[str, Any
         if item is None:
             raise Failure(17, f"no {menu} with id {item_id}")  # code 2 is for get.php only
         item.update(changes)
-        updated = dict(item)
-    return {"message": "Updated", "data": updated}
+    return envelope()
 
 
 ACTIONS = {"call.php": call, "get.php": get, "update.php": update}

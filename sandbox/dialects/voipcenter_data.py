@@ -8,8 +8,19 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-GET_MENUS = ("sipacc", "did", "feestdagen", "vakanties", "kantooruren", "routes",
-             "backuproutes", "calls", "indicator", "hddesk", "hdtemplate")
+GET_MENUS = (
+    "sipacc",
+    "did",
+    "feestdagen",
+    "vakanties",
+    "kantooruren",
+    "routes",
+    "backuproutes",
+    "calls",
+    "indicator",
+    "hddesk",
+    "hdtemplate",
+)
 UPDATE_MENUS = ("did", "indicator", "hddesk")
 
 # Letters of update.php's "p" per menu (did: holidays, vacations, office hours, route,
@@ -17,12 +28,27 @@ UPDATE_MENUS = ("did", "indicator", "hddesk")
 P_LETTERS = {"did": "fvkrb", "hddesk": "st"}
 
 DEFAULT_STATE: dict[str, list[dict[str, Any]]] = {
-    "did": [{"id": 540, "number": "3293456789", "name": "Main line",
-             "f": 10, "v": 20, "k": 30, "r": 140, "b": 150}],
-    "indicator": [{"id": 100, "name": "Night mode", "active": 0}],
+    "did": [
+        {
+            "id": 540,
+            "number": "3293456789",
+            "name": "Main line",
+            "f": 10,
+            "v": 20,
+            "k": 30,
+            "r": 140,
+            "b": 150,
+        }
+    ],
+    # "actief" "0"/"1": the field (and string values) voipcenter-hacs reads from get.php.
+    "indicator": [{"id": 100, "name": "Night mode", "actief": "0"}],
     "hddesk": [{"id": 100, "name": "Desk 1", "s": 101, "t": 50}],
     "hdtemplate": [{"id": 50, "name": "Default template"}],
-    "feestdagen": [], "vakanties": [], "kantooruren": [], "routes": [], "backuproutes": [],
+    "feestdagen": [],
+    "vakanties": [],
+    "kantooruren": [],
+    "routes": [],
+    "backuproutes": [],
 }
 
 
@@ -33,8 +59,9 @@ def initial_state(account: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         if isinstance(account.get(menu), list):
             state[menu] = copy.deepcopy(account[menu])
     extensions = account.get("extensions") or [{"id": 1, "name": "101"}]
-    state["sipacc"] = [{"id": e["id"], "name": e["name"], "username": e["name"]}
-                       for e in extensions]
+    state["sipacc"] = [
+        {"id": e["id"], "name": e["name"], "username": e["name"]} for e in extensions
+    ]
     return state
 
 
@@ -49,13 +76,20 @@ def calls(all_calls: list[Any], account_name: str) -> list[dict[str, Any]]:
         answered = snap["legs"].get("customer" if call.direction == "outbound" else "agent", {})
         ended = snap["ended"]
         talk = int(ended - answered["answered_at"]) if ended and "answered_at" in answered else 0
-        items.append({
-            "id": call.number, "callid": call.id, "date": started.strftime("%Y%m%d"),
-            "time": started.strftime("%H:%M:%S"), "direction": call.direction,
-            "sipacc": call.info.get("agent", ""), "from": call.info.get("from", ""),
-            "to": call.info.get("to", ""), "duration": talk,
-            "status": snap["outcome"] or snap["state"],
-        })
+        items.append(
+            {
+                "id": call.number,
+                "callid": call.id,
+                "date": started.strftime("%Y%m%d"),
+                "time": started.strftime("%H:%M:%S"),
+                "direction": call.direction,
+                "sipacc": call.info.get("agent", ""),
+                "from": call.info.get("from", ""),
+                "to": call.info.get("to", ""),
+                "duration": talk,
+                "status": snap["outcome"] or snap["state"],
+            }
+        )
     return items
 
 
@@ -72,10 +106,23 @@ def select(items: list[dict], item_id: int, text: str, by_date: bool) -> list[di
     return [i for i in items if any(needle in str(v).lower() for v in i.values())]
 
 
+def get_reply(items: list[dict], single: bool) -> Any:
+    """get.php's data as the public clients read it: ``{"id_<n>": {...}}`` for a list
+    (php-voipcenter strips ``id_`` to get the id), the fields for one item, ``[]``
+    for an empty list (PHP's json_encode of an empty array)."""
+
+    def fields(item: dict) -> dict:
+        return {k: v for k, v in item.items() if k != "id"}
+
+    if single:
+        return fields(items[0])
+    return {f"id_{item['id']}": fields(item) for item in items} or []
+
+
 def parse_p(menu: str, text: str) -> dict[str, int] | None:
     """``f10|v20`` or ``f=10|v=20`` for did/hddesk, ``0``/``1`` for indicator."""
     if menu == "indicator":
-        return {"active": int(text)} if text in ("0", "1") else None
+        return {"actief": text} if text in ("0", "1") else None
     changes = {}
     for part in text.split("|"):
         match = re.fullmatch(r"([a-z])=?(\d+)", part.strip())
@@ -95,6 +142,7 @@ def _xml(name: str, value: Any) -> str:
     return f"<{name}>{inner}</{name}>"
 
 
-def to_xml(data: dict[str, Any]) -> bytes:
-    """``<response><status>ok</status>...<data><item>...</item></data></response>``."""
+def to_xml(data: Any) -> bytes:
+    """The JSON reply's tree under ``<response>``: ``<response><head><status>1</status>
+    ...</head><body>...</body></response>``, ``<response><id_1>...</id_1></response>``."""
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + _xml("response", data)).encode()
