@@ -98,10 +98,15 @@ class PbxAccountAdmin(admin.ModelAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ["name", "pbx_account", "region"]
+    list_display = ["name", "pbx_account", "region", "events_silent_since"]
     list_filter = ["pbx_account__vendor", "region"]
     search_fields = ["name"]
-    readonly_fields = ["event_webhook_url", "caller_lookup_url", "recent_logs"]
+    readonly_fields = [
+        "event_webhook_url",
+        "caller_lookup_url",
+        "recent_logs",
+        "events_silent_since",
+    ]
     actions = ["rotate_tokens"]
 
     @admin.display(description=_("webhook log"))

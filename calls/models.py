@@ -91,6 +91,13 @@ class Project(models.Model):
         blank=True,
         help_text=_("Vendor-specific settings, e.g. project_id, outbound_number, outbound_trunk."),
     )
+    events_silent_since = models.DateTimeField(
+        _("PBX silent since"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when calls are made but the PBX has sent no event for a while."),
+    )
     webhook_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     lookup_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -117,6 +124,12 @@ class Project(models.Model):
         return f"{settings.PUBLIC_BASE_URL}/lookup/{self.lookup_token}/"
 
 
+class ScreenPop(models.TextChoices):
+    RING = "ring", _("When the phone rings")
+    ANSWER = "answer", _("When I answer")
+    OFF = "off", _("Never")
+
+
 class Agent(models.Model):
     """A person taking calls: a Django user in a project, with their PBX identity."""
 
@@ -138,6 +151,13 @@ class Agent(models.Model):
         max_length=64,
         blank=True,
         help_text=_("Queue or context name; empty means the agent's extension."),
+    )
+    screen_pop = models.CharField(
+        _("show the caller"),
+        max_length=10,
+        choices=ScreenPop.choices,
+        default=ScreenPop.RING,
+        help_text=_("When an inbound call for this agent pops up the caller's card."),
     )
     vendor_extension_id = models.CharField(
         _("vendor extension id"),

@@ -26,3 +26,13 @@ def originate(self, call_id: int) -> str:
             return services.Originate.DONE
         raise self.retry(countdown=RETRY_BACKOFF[self.request.retries])
     return outcome
+
+
+@shared_task(name="calls.housekeeping")
+def housekeeping() -> dict[str, int]:
+    """Every minute (beat): close calls the PBX left hanging, flag PBXs gone silent."""
+    from calls.housekeeping import close_stuck_calls, flag_silent_pbxs
+
+    closed = close_stuck_calls()
+    silent = flag_silent_pbxs()
+    return {"ringing": closed.ringing, "answered": closed.answered, "silent": len(silent)}

@@ -179,6 +179,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_TIMEZONE = TIME_ZONE
 
+CELERY_BEAT_SCHEDULE = {
+    "housekeeping": {"task": "calls.housekeeping", "schedule": 60.0},
+}
+# A call with no news from the PBX for this long is closed with a reason.
+STUCK_RINGING_MINUTES = env.int("STUCK_RINGING_MINUTES", default=3)
+STUCK_ANSWERED_HOURS = env.int("STUCK_ANSWERED_HOURS", default=4)
+# Calls made but no event from the PBX for this long: the project is flagged in admin.
+PBX_SILENCE_MINUTES = env.int("PBX_SILENCE_MINUTES", default=10)
+
 # Live updates: Redis pub/sub when set, a cheap database poll otherwise.
 REDIS_URL = env.str("REDIS_URL", default="")
 

@@ -1,0 +1,82 @@
+"""Calls the PBX never finished are closed with a reason; a silent PBX is flagged."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from calls.housekeeping import close_stuck_calls, flag_silent_pbxs
+from calls.models import Call, WebhookRequest
+from calls.tasks import housekeeping
+
+pytestmark = pytest.mark.django_db
+
+
+def call_in(agent, status, minutes_quiet, direction="outbound", **extra):
+    call = Call.objects.create(
+        project=agent.project,
+        agent=agent,
+        direction=direction,
+        remote_number="+40722123456",
+        status=status,
+        **extra,
+    )
+    Call.objects.filter(pk=call.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=minutes_quiet),
+        requested_at=timezone.now() - timedelta(minutes=minutes_quiet),
+    )
+    return call
+
+
+def test_calls_left_ringing_are_closed_and_say_why(agent):
+    outbound = call_in(agent, "customer_ringing", 10)
+    inbound = call_in(agent, "ringing", 10, direction="inbound")
+    lost = call_in(agent, "originating", 10)
+    fresh = call_in(agent, "agent_ringing", 1)
+    assert close_stuck_calls().ringing == 3
+    statuses = {c.pk: (c.status, c.failure_reason) for c in Call.objects.all()}
+    assert (
+        statuses[outbound.pk][0] == "no_answer"
+        and "No news from the PBX" in statuses[outbound.pk][1]
+    )
+    assert statuses[inbound.pk][0] == "missed"
+    assert statuses[lost.pk][0] == "failed" and "never confirmed" in statuses[lost.pk][1]
+    assert statuses[fresh.pk][0] == "agent_ringing"
+
+
+def test_a_conversation_without_hangup_is_closed_after_hours_without_inventing_talk_time(agent):
+    answered_at = timezone.now() - timedelta(hours=5)
+    call = call_in(agent, "answered", 5 * 60, answered_at=answered_at)
+    assert close_stuck_calls().answered == 1
+    call.refresh_from_db()
+    assert call.status == "completed" and call.duration is None
+    assert "never reported the end" in call.failure_reason
+
+
+def test_an_agent_stuck_on_a_call_can_call_again_after_housekeeping(agent, monkeypatch):
+    from calls import services
+
+    monkeypatch.setattr("calls.tasks.originate.delay", lambda call_id: None)
+    call_in(agent, "customer_ringing", 10)
+    with pytest.raises(services.CallRefused):
+        services.start_call(agent=agent, number="0744123456")
+    housekeeping()
+    assert services.start_call(agent=agent, number="0744123456").created
+
+
+def test_a_silent_pbx_is_flagged_and_unflagged_when_heard_again(agent):
+    call_in(agent, "customer_ringing", 15)
+    assert flag_silent_pbxs() == [agent.project]
+    agent.project.refresh_from_db()
+    assert agent.project.events_silent_since is not None
+    assert flag_silent_pbxs() == []  # flagged once, not every minute
+    WebhookRequest.objects.create(
+        project=agent.project, vendor="while1", method="POST", verdict="accepted"
+    )
+    flag_silent_pbxs()
+    agent.project.refresh_from_db()
+    assert agent.project.events_silent_since is None
+
+
+def test_a_project_without_calls_is_never_flagged(project):
+    assert flag_silent_pbxs() == []
