@@ -92,9 +92,9 @@ class Attempts:
 OK_PART = {"status": "1", "error_number": "", "error_message": ""}
 
 
-def envelope(**body: Any) -> dict[str, Any]:
-    """A successful call.php/update.php reply."""
-    return {"head": dict(OK_PART), "body": {**OK_PART, **body}}
+def envelope() -> dict[str, Any]:
+    """A successful call.php/update.php reply: nothing but two OK parts."""
+    return {"head": dict(OK_PART), "body": dict(OK_PART)}
 
 
 def reply(fmt: str, data: Any, *, reason: str = "", account: str = "") -> Response:
