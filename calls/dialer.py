@@ -37,7 +37,33 @@ def call_card_context(agent: Agent, call: Call | None = None) -> dict:
         can_hangup = (
             call.status == "queued" or adapter_class(call.project.pbx_account.vendor).can_hangup
         )
-    return {"call": call, "can_hangup": can_hangup, "region": agent.project.region}
+    return {
+        "call": call,
+        "can_hangup": can_hangup,
+        "region": agent.project.region,
+        "caller_history": _caller_history(call),
+        "pop": _should_pop(agent, call),
+    }
+
+
+def _caller_history(call: Call | None) -> list[Call]:
+    if call is None or call.direction != "inbound" or call.contact_id is None:
+        return []
+    return list(
+        Call.objects.filter(contact_id=call.contact_id)
+        .exclude(pk=call.pk)
+        .select_related("agent__user")
+        .order_by("-requested_at")[:3]
+    )
+
+
+def _should_pop(agent: Agent, call: Call | None) -> bool:
+    """Whether the agent's page pops the caller's card now (once, across all its tabs)."""
+    if call is None or call.direction != "inbound" or not call.is_active:
+        return False
+    if agent.screen_pop == "ring":
+        return True
+    return agent.screen_pop == "answer" and call.status == "answered"
 
 
 def recent_calls(agent: Agent) -> list[Call]:

@@ -14,6 +14,7 @@ from calls.dialer import call_card_context, recent_calls
 from calls.models import Agent, Call
 from contacts.models import Contact
 from contacts.selectors import search_contacts
+from contacts.services import ContactRefused, create_contact_for_caller
 
 
 def _agent(request: HttpRequest) -> Agent | None:
@@ -60,9 +61,11 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if contact is None:
         raise Http404
     calls = contact.calls.select_related("agent__user").order_by("-requested_at")[:20]
-    return render(request, "contacts/detail.html",
-                  {"contact": contact, "calls": calls, "region": contact.project.region,
-                   "agent": agent})
+    return render(
+        request,
+        "contacts/detail.html",
+        {"contact": contact, "calls": calls, "region": contact.project.region, "agent": agent},
+    )
 
 
 @require_POST
@@ -104,6 +107,32 @@ def hangup_call(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "calls/_call_card.html",
         {**call_card_context(agent, Call.objects.get(pk=call.pk)), "error": error},
+    )
+
+
+@require_POST
+@login_required
+def create_caller_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Unknown caller — create contact": the number's earlier calls are linked to it too."""
+    agent = _agent(request)
+    call = Call.objects.filter(pk=pk, agent=agent).select_related("project").first()
+    if agent is None or call is None:
+        raise Http404
+    error = ""
+    try:
+        create_contact_for_caller(
+            call=call,
+            name=request.POST.get("name", ""),
+            company=request.POST.get("company", ""),
+            agent=agent,
+        )
+    except ContactRefused as exc:
+        error = str(exc)
+    call = Call.objects.select_related("contact").get(pk=call.pk)
+    return render(
+        request,
+        "calls/_call_card.html",
+        {**call_card_context(agent, call), "error": error, "pop": False},
     )
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("contacts/search/", views.contact_search, name="contact-search"),
     path("calls/start/", views.start_call, name="call-start"),
     path("calls/<int:pk>/hangup/", views.hangup_call, name="call-hangup"),
+    path("calls/<int:pk>/contact/", views.create_caller_contact, name="call-contact"),
     path("live/agent/", live.agent_stream, name="live-agent"),
     path(
         "login/",

@@ -37,6 +37,43 @@
     });
   }
 
+  // Screen-pop: an incoming call's card pops up once per call, in one tab only,
+  // however many tabs of the dialer the agent has open.
+  function claimOnce(callId, show) {
+    var key = "pbxportal-pop-" + callId;
+    function claim() {
+      if (localStorage.getItem(key)) return;
+      localStorage.setItem(key, String(Date.now()));
+      show();
+    }
+    if (navigator.locks) {
+      navigator.locks.request("pbxportal-screen-pop", claim);
+    } else {
+      claim();
+    }
+  }
+
+  function screenPop() {
+    var marker = document.querySelector("[data-pop-call]");
+    var dialog = document.getElementById("screen-pop");
+    if (!marker || !dialog) return;
+    claimOnce(marker.dataset.popCall, function () {
+      var card = marker.closest(".call-card");
+      var body = dialog.querySelector(".pop-body");
+      body.innerHTML = "";
+      [".caller", ".caller-details"].forEach(function (sel) {
+        var part = card.querySelector(sel);
+        if (part) body.appendChild(part.cloneNode(true));
+      });
+      body.querySelectorAll("form").forEach(function (form) {
+        htmx.process(form);
+        // Once the contact is created the card behind shows it: the pop has done its job.
+        form.addEventListener("htmx:afterRequest", function () { dialog.close(); });
+      });
+      if (!dialog.open) dialog.showModal();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     registerTelHandler();
     keypad();
@@ -44,5 +81,8 @@
     setInterval(tick, 1000);
     document.body.addEventListener("htmx:afterSwap", tick);
     document.body.addEventListener("htmx:sseMessage", tick);
+    document.body.addEventListener("htmx:afterSettle", screenPop);
+    document.body.addEventListener("htmx:sseMessage", screenPop);
+    screenPop();
   });
 })();

@@ -24,6 +24,10 @@ from calls.models import PbxAccount, Project
 from tests.processes import ROOT, celery_worker, wait_for
 from tests.sandbox.harness import SandboxProcess, running_sandbox
 
+# Playwright's sync API runs an event loop in the test's thread; the test's own ORM reads
+# there are plain synchronous queries, which Django would otherwise refuse.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 SANDBOX_TIMING = {
     "SANDBOX_AGENT_ANSWER_DELAY": "0.5",
     "SANDBOX_CUSTOMER_ANSWER_DELAY": "0.7",
@@ -57,9 +61,21 @@ class Product:
 def uvicorn(port: int, env: dict[str, str], log: Path) -> Iterator[None]:
     with open(log, "ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "pbxportal.asgi:application",
-             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "pbxportal.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         try:
             wait_for(lambda: _up(f"http://127.0.0.1:{port}/healthz"), timeout=30)
@@ -81,8 +97,12 @@ def product(transactional_db, settings, tmp_path) -> Iterator[Product]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings.PUBLIC_BASE_URL = base
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "pbxportal.test_settings",
-           "DATABASE_URL": test_database_url(), "PUBLIC_BASE_URL": base}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "pbxportal.test_settings",
+        "DATABASE_URL": test_database_url(),
+        "PUBLIC_BASE_URL": base,
+    }
     with running_sandbox(tmp_path, env=SANDBOX_TIMING) as sandbox:
         settings.SANDBOX_PBX_URL = sandbox.url
         logins = {login.username: login.password for login in load_demo()}
@@ -98,8 +118,9 @@ def _sandbox_account(account: PbxAccount, project: Project) -> dict:
     name = {"while1": "demo-while1", "voipcenter": "demo-voipcenter", "telphin": "demo-telphin"}
     spec = {"name": name[account.vendor], "dialect": account.vendor, **account.credentials}
     if account.pk == project.pbx_account_id:
-        spec.update(project_id=1, event_url=project.event_webhook_url,
-                    lookup_url=project.caller_lookup_url)
+        spec.update(
+            project_id=1, event_url=project.event_webhook_url, lookup_url=project.caller_lookup_url
+        )
     return spec
 
 
@@ -111,11 +132,19 @@ def browser_page():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        context = browser.new_context(viewport={"width": 1280, "height": 860})
+        page = context.new_page()
         try:
             yield page
         finally:

@@ -60,4 +60,5 @@ def test_an_impossible_number_is_refused_before_anything_rings(product, browser_
     page.click("button.call")
     expect(page.locator("#call-card .error")).to_contain_text("wrong number of digits")
     assert product.sandbox.requests() == [] or all(
-        "originate" not in r["path"] for r in product.sandbox.requests())
+        "originate" not in r["path"] for r in product.sandbox.requests()
+    )
