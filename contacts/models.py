@@ -51,3 +51,37 @@ class ContactPhone(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class ImportJob(models.Model):
+    """A contacts file being imported in the background, with its progress and row errors."""
+
+    class State(models.TextChoices):
+        PREVIEW = "preview", _("Waiting for confirmation")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    project = models.ForeignKey("calls.Project", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    file = models.FileField(upload_to="imports/")
+    original_name = models.CharField(max_length=255)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PREVIEW)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [{"row": 12, "message": "..."}]
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contacts import")
+        verbose_name_plural = _("contacts imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_state_display()})"

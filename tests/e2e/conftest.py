@@ -24,10 +24,6 @@ from calls.models import PbxAccount, Project
 from tests.processes import ROOT, celery_worker, wait_for
 from tests.sandbox.harness import SandboxProcess, running_sandbox
 
-# Playwright's sync API runs an event loop in the test's thread; the test's own ORM reads
-# there are plain synchronous queries, which Django would otherwise refuse.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 SANDBOX_TIMING = {
     "SANDBOX_AGENT_ANSWER_DELAY": "0.5",
     "SANDBOX_CUSTOMER_ANSWER_DELAY": "0.7",
@@ -125,9 +121,12 @@ def _sandbox_account(account: PbxAccount, project: Project) -> dict:
 
 
 @pytest.fixture
-def browser_page():
+def browser_page(monkeypatch):
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in the test's thread; the test's own ORM
+    # reads there are plain synchronous queries, which Django would otherwise refuse.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
     with sync_playwright() as pw:

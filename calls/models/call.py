@@ -1,0 +1,127 @@
+"""Calls and the raw events the PBX sent about them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from calls.models.setup import Agent, Project, Vendor
+
+
+class CallDirection(models.TextChoices):
+    OUTBOUND = "outbound", _("Outbound")
+    INBOUND = "inbound", _("Inbound")
+
+
+class CallStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    ORIGINATING = "originating", _("Contacting the PBX")
+    AGENT_RINGING = "agent_ringing", _("Your phone is ringing")
+    CUSTOMER_RINGING = "customer_ringing", _("Customer's phone is ringing")
+    RINGING = "ringing", _("Ringing")
+    ANSWERED = "answered", _("Talking")
+    COMPLETED = "completed", _("Ended")
+    MISSED = "missed", _("Missed")
+    NO_ANSWER = "no_answer", _("No answer")
+    BUSY = "busy", _("Busy")
+    FAILED = "failed", _("Failed")
+    CANCELED = "canceled", _("Canceled")
+
+
+TERMINAL_STATUSES = frozenset(
+    {
+        CallStatus.COMPLETED,
+        CallStatus.MISSED,
+        CallStatus.NO_ANSWER,
+        CallStatus.BUSY,
+        CallStatus.FAILED,
+        CallStatus.CANCELED,
+    }
+)
+
+
+class Call(models.Model):
+    """One call, outbound (click-to-call) or inbound, as the product sees it."""
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="calls")
+    agent = models.ForeignKey(
+        Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    direction = models.CharField(max_length=10, choices=CallDirection.choices)
+    remote_number = models.CharField(_("number"), max_length=20, db_index=True)
+    status = models.CharField(max_length=20, choices=CallStatus.choices, default=CallStatus.QUEUED)
+    vendor_call_id = models.CharField(max_length=128, blank=True, default="", db_index=True)
+    # NULL, not "", when absent: the unique (agent, key) constraint must ignore calls without one.
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
+    requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    duration = models.PositiveIntegerField(_("talk time (s)"), null=True, blank=True)
+    failure_reason = models.TextField(blank=True, default="")
+    disposition = models.ForeignKey(
+        "calls.Disposition",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calls",
+        verbose_name=_("disposition"),
+    )
+    note = models.TextField(_("note"), blank=True, default="")
+    # The vendor's own recording address; may carry credentials, so it is only ever
+    # fetched server-side behind our permission check, never shown or redirected to.
+    recording_url = models.CharField(max_length=1000, blank=True, default="", editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["agent", "status"], name="call_agent_status"),
+            models.Index(fields=["project", "-requested_at"], name="call_project_recent"),
+            models.Index(fields=["agent", "-updated_at"], name="call_agent_updated"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "idempotency_key"], name="call_idempotency_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.remote_number} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status not in TERMINAL_STATUSES
+
+
+class CallEvent(models.Model):
+    """A raw event from the PBX, stored once (dedupe key) before it moves a call."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
+    call = models.ForeignKey(
+        Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    vendor = models.CharField(max_length=20, choices=Vendor.choices)
+    dedupe_key = models.CharField(max_length=255)
+    kind = models.CharField(max_length=20)
+    payload = models.JSONField(default=dict)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("call event")
+        verbose_name_plural = _("call events")
+        ordering = ["received_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "dedupe_key"], name="callevent_dedupe_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.kind} {self.dedupe_key}"

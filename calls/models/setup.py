@@ -1,0 +1,172 @@
+"""How a call centre is set up: PBX accounts, projects (tenants) and agents."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pbxportal.crypto import decrypt_json, encrypt_json
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Vendor(models.TextChoices):
+    WHILE1 = "while1", "While1 Voice"
+    VOIPCENTER = "voipcenter", "VoipCenter"
+    TELPHIN = "telphin", "Telphin"
+    SANDBOX = "sandbox", _("Sandbox PBX")
+
+
+class PbxAccount(models.Model):
+    """A rented hosted PBX: its dialect, address and (encrypted) credentials."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    vendor = models.CharField(_("vendor"), max_length=20, choices=Vendor.choices)
+    base_url = models.URLField(_("API base URL"), max_length=300)
+    # Fernet ciphertext of a JSON object; never rendered, never serialised.
+    credentials_encrypted = models.TextField(editable=False, blank=True, default="")
+    last_warning = models.TextField(_("last vendor warning"), blank=True, default="")
+    last_warning_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("PBX account")
+        verbose_name_plural = _("PBX accounts")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_vendor_display()})"
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return decrypt_json(self.credentials_encrypted)
+
+    def set_credentials(self, values: dict[str, Any], *, merge: bool = True) -> None:
+        """Store credentials; with ``merge`` an empty value keeps the stored one."""
+        current = self.credentials if merge and self.credentials_encrypted else {}
+        for key, value in values.items():
+            if value not in (None, ""):
+                current[key] = str(value)
+        self.credentials_encrypted = encrypt_json(current)
+
+    @property
+    def credential_names(self) -> list[str]:
+        """Which credentials are set: safe to show, the values are not."""
+        return sorted(self.credentials) if self.credentials_encrypted else []
+
+
+class DestinationType(models.TextChoices):
+    USER = "user", _("User (the agent's extension)")
+    QUEUE = "queue", _("Queue")
+    CONTEXT = "context", _("Dialplan context")
+
+
+class Project(models.Model):
+    """A call-centre project (tenant): one PBX account, its agents and contacts."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    pbx_account = models.ForeignKey(
+        PbxAccount, on_delete=models.PROTECT, related_name="projects", verbose_name=_("PBX account")
+    )
+    region = models.CharField(
+        _("default phone region"),
+        max_length=2,
+        default="RO",
+        help_text=_("ISO country code used to read numbers written without a country prefix."),
+    )
+    settings = models.JSONField(
+        _("vendor settings"),
+        default=dict,
+        blank=True,
+        help_text=_("Vendor-specific settings, e.g. project_id, outbound_number, outbound_trunk."),
+    )
+    events_silent_since = models.DateTimeField(
+        _("PBX silent since"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when calls are made but the PBX has sent no event for a while."),
+    )
+    webhook_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    lookup_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rotate_tokens(self) -> None:
+        self.webhook_token = new_token()
+        self.lookup_token = new_token()
+
+    @property
+    def event_webhook_url(self) -> str:
+        vendor = self.pbx_account.vendor
+        return f"{settings.PUBLIC_BASE_URL}/hooks/{vendor}/{self.webhook_token}/"
+
+    @property
+    def caller_lookup_url(self) -> str:
+        return f"{settings.PUBLIC_BASE_URL}/lookup/{self.lookup_token}/"
+
+
+class ScreenPop(models.TextChoices):
+    RING = "ring", _("When the phone rings")
+    ANSWER = "answer", _("When I answer")
+    OFF = "off", _("Never")
+
+
+class Agent(models.Model):
+    """A person taking calls: a Django user in a project, with their PBX identity."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="agents")
+    extension = models.CharField(
+        _("extension / SIP account"),
+        max_length=64,
+        help_text=_("The agent's identity at the PBX: extension, SIP account or user name."),
+    )
+    destination_type = models.CharField(
+        _("destination type"),
+        max_length=10,
+        choices=DestinationType.choices,
+        default=DestinationType.USER,
+    )
+    destination = models.CharField(
+        _("destination"),
+        max_length=64,
+        blank=True,
+        help_text=_("Queue or context name; empty means the agent's extension."),
+    )
+    screen_pop = models.CharField(
+        _("show the caller"),
+        max_length=10,
+        choices=ScreenPop.choices,
+        default=ScreenPop.RING,
+        help_text=_("When an inbound call for this agent pops up the caller's card."),
+    )
+    vendor_extension_id = models.CharField(
+        _("vendor extension id"),
+        max_length=32,
+        blank=True,
+        help_text=_("Numeric extension id where the vendor's API needs it (Telphin)."),
+    )
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "extension"], name="agent_extension_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name() or self.user.get_username()} ({self.extension})"

@@ -1,0 +1,44 @@
+"""The log of requests PBXs sent to our webhooks."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from calls.models.setup import Project, Vendor
+
+
+class WebhookVerdict(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    REFUSED = "refused", _("Refused (authentication)")
+    FAILED = "failed", _("Failed (processing error)")
+
+
+class WebhookRequest(models.Model):
+    """Every request a PBX sent to a project's webhook, kept as received (secrets masked).
+
+    Admins read it as the project's "recent logs" and can replay one after a fix;
+    replays are safe because each event's dedupe key is applied once.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="webhook_requests")
+    vendor = models.CharField(max_length=20, choices=Vendor.choices)
+    received_at = models.DateTimeField(auto_now_add=True)
+    method = models.CharField(max_length=8)
+    query = models.TextField(blank=True, default="")
+    headers = models.JSONField(default=dict)
+    body = models.TextField(blank=True, default="")
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    verdict = models.CharField(max_length=10, choices=WebhookVerdict.choices)
+    events = models.PositiveSmallIntegerField(default=0)
+    applied = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = _("webhook request")
+        verbose_name_plural = _("webhook requests")
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["project", "-received_at"], name="webhookrequest_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.vendor} {self.received_at:%Y-%m-%d %H:%M:%S} {self.verdict}"

@@ -1,0 +1,74 @@
+"""What agents do around calls: dispositions and callback tasks for missed calls."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from calls.models.setup import Project
+
+
+class Disposition(models.Model):
+    """An outcome an agent picks after a call ("Sale", "Call back later"), per project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="dispositions")
+    name = models.CharField(_("name"), max_length=80)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("disposition")
+        verbose_name_plural = _("dispositions")
+        ordering = ["project", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="disposition_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CallbackReason(models.TextChoices):
+    REACHED = "reached", _("Customer reached")
+    CALLED_BACK = "called_back", _("Customer called back")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class Callback(models.Model):
+    """A missed inbound call waiting for an agent to call the customer back."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="callbacks")
+    number = models.CharField(_("number"), max_length=20)
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    missed_call = models.ForeignKey(
+        "calls.Call", on_delete=models.CASCADE, related_name="callbacks_opened"
+    )
+    missed_count = models.PositiveSmallIntegerField(_("missed calls"), default=1)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.CharField(
+        max_length=20, choices=CallbackReason.choices, blank=True, default=""
+    )
+    closed_by_call = models.ForeignKey(
+        "calls.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["project", "closed_at", "-created_at"], name="callback_open"),
+            models.Index(fields=["project", "number"], name="callback_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.missed_count})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
