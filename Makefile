@@ -40,6 +40,10 @@ test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## screenshots: the browser tests, saving what they see into docs/screenshots/
+screenshots: $(VENV)/.dev
+	SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/e2e
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check . || true

@@ -1,0 +1,101 @@
+"""The agent page's live stream: the current state at once, then every change."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from django.test import AsyncClient
+
+from calls import live
+from calls.models import Call
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def read_until(response, needle: str, timeout: float = 5.0) -> str:
+    """Read the (endless) stream until ``needle`` shows up."""
+    seen = ""
+    stream = aiter(response.streaming_content)
+
+    async def more() -> None:
+        nonlocal seen
+        while needle not in seen:
+            chunk = await anext(stream)
+            seen += chunk.decode() if isinstance(chunk, bytes) else chunk
+
+    await asyncio.wait_for(more(), timeout)
+    return seen
+
+
+async def open_stream(user):
+    client = AsyncClient()
+    await sync_to_async(client.force_login)(user)
+    return await client.get("/live/agent/")
+
+
+def test_a_stream_needs_a_logged_in_agent(client):
+    assert client.get("/live/agent/").status_code == 403
+
+
+def test_a_page_that_connects_gets_the_current_call_at_once(agent, settings):
+    settings.REDIS_URL = ""
+    async_to_sync(_connects_and_gets_current_call)(agent)
+
+
+async def _connects_and_gets_current_call(agent):
+    await Call.objects.acreate(
+        project=agent.project,
+        agent=agent,
+        direction="outbound",
+        remote_number="+40722123456",
+        status="customer_ringing",
+    )
+    response = await open_stream(await sync_to_async(lambda: agent.user)())
+    assert response["Content-Type"] == "text/event-stream"
+    text = await read_until(response, "event: recent")
+    assert "event: call" in text and "ringing" in text
+
+
+def test_every_open_tab_sees_a_change(agent, settings):
+    settings.REDIS_URL = ""  # database polling: the fallback must work on its own
+    async_to_sync(_every_tab_sees_a_change)(agent)
+
+
+def test_every_open_tab_sees_a_change_through_redis(agent, settings):
+    """Redis pub/sub, when REDIS_URL is set (CI's second run, or a local Redis)."""
+    import redis
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/14"
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    async_to_sync(_every_tab_sees_a_change)(agent, publish=True)
+
+
+async def _every_tab_sees_a_change(agent, publish=False):
+    call = await Call.objects.acreate(
+        project=agent.project,
+        agent=agent,
+        direction="outbound",
+        remote_number="+40722123456",
+        status="agent_ringing",
+    )
+    user = await sync_to_async(lambda: agent.user)()
+    tabs = [await open_stream(user), await open_stream(user)]
+    for tab in tabs:
+        await read_until(tab, "event: recent")
+    call.status = "answered"
+    await call.asave(update_fields=["status", "updated_at"])
+    if publish:
+        await sync_to_async(live.publish)(call)
+    for tab in tabs:
+        assert "Talking" in await read_until(tab, "Talking")
+
+
+def test_publish_without_redis_is_a_no_op_and_never_raises(agent, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    call = Call.objects.create(
+        project=agent.project, agent=agent, direction="outbound", remote_number="+40722123456"
+    )
+    live.publish(call)  # logs a warning; the page still polls
