@@ -13,9 +13,7 @@ Dialect summary (sources and assumptions: docs/vendors/telphin.md):
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import requests
 
@@ -35,6 +33,13 @@ from calls.pbx.base import (
 from calls.pbx.http import send
 from calls.pbx.redact import redact
 from calls.pbx.telphin_auth import Clock, InMemoryTokenCache, TokenCache
+from calls.pbx.telphin_resources import (
+    EventSubscription,
+    SubscriptionSync,
+    TelphinExtension,
+    same_endpoint,
+    subscription_from,
+)
 
 log = logging.getLogger("calls.pbx.telphin")
 
@@ -49,33 +54,6 @@ _CALLBACK_HINTS = {
     404: "The agent's Telphin extension id is unknown to this application; "
     "re-import the extensions in the PBX account settings.",
 }
-
-
-@dataclass(frozen=True)
-class TelphinExtension:
-    id: int
-    name: str  # "<client prefix>*<number>", what src_num and events use
-    type: str = ""  # phone | queue | ivr | fax
-    status: str = ""
-    label: str = ""
-
-
-@dataclass(frozen=True)
-class EventSubscription:
-    id: int
-    event_type: str
-    url: str
-    method: str
-
-
-@dataclass(frozen=True)
-class SubscriptionSync:
-    """What register_webhooks changed, by subscription id."""
-
-    created: tuple[int, ...] = ()
-    updated: tuple[int, ...] = ()
-    unchanged: tuple[int, ...] = ()
-    duplicates: tuple[int, ...] = ()  # more of ours for one event type: left alone
 
 
 class TelphinAdapter(PbxAdapter):
@@ -132,8 +110,12 @@ class TelphinAdapter(PbxAdapter):
         }
         try:
             response = send(
-                self.session, "POST", f"{self.base_url}/oauth/token",
-                vendor_label=self.label, timeout=self.timeout, data=data,
+                self.session,
+                "POST",
+                f"{self.base_url}/oauth/token",
+                vendor_label=self.label,
+                timeout=self.timeout,
+                data=data,
             )
         except PbxError as exc:
             # A token request rings nobody: whatever happened, trying later is safe.
@@ -183,8 +165,13 @@ class TelphinAdapter(PbxAdapter):
         for attempt in (1, 2):
             token = self.access_token()
             response = send(
-                self.session, method, url, vendor_label=self.label, timeout=self.timeout,
-                headers={"Authorization": f"Bearer {token}"}, **kwargs,
+                self.session,
+                method,
+                url,
+                vendor_label=self.label,
+                timeout=self.timeout,
+                headers={"Authorization": f"Bearer {token}"},
+                **kwargs,
             )
             if response.status_code != 401 or attempt == 2:
                 return response
@@ -202,7 +189,8 @@ class TelphinAdapter(PbxAdapter):
                 "in the PBX account settings and pick the agent's one.",
             )
         response = self._api(
-            "POST", f"/extension/{request.vendor_extension_id}/callback/",
+            "POST",
+            f"/extension/{request.vendor_extension_id}/callback/",
             json=callback_body(request),
         )
         body = _json(response)
@@ -213,7 +201,8 @@ class TelphinAdapter(PbxAdapter):
             raise PbxError(
                 "Telphin is limiting the request rate; the call was not started "
                 "and will be tried again.",
-                permanent=False, vendor_code="429",
+                permanent=False,
+                vendor_code="429",
             )
         if 400 <= response.status_code < 500:
             hint = _CALLBACK_HINTS.get(
@@ -249,8 +238,10 @@ class TelphinAdapter(PbxAdapter):
             raise PbxError("Telphin sent an extension list we cannot read.")
         return [
             TelphinExtension(
-                id=int(item["id"]), name=str(item.get("name", "")),
-                type=str(item.get("type", "")), status=str(item.get("status", "")),
+                id=int(item["id"]),
+                name=str(item.get("name", "")),
+                type=str(item.get("type", "")),
+                status=str(item.get("status", "")),
                 label=str(item.get("label", "") or ""),
             )
             for item in body
@@ -262,9 +253,11 @@ class TelphinAdapter(PbxAdapter):
     def list_event_subscriptions(self, extension_id: int | str) -> list[EventSubscription]:
         response = self._api("GET", f"/extension/{extension_id}/event/")
         body = _checked(response, f"list the events of extension {extension_id}")
-        return [_subscription(item) for item in body if isinstance(item, dict)] if isinstance(
-            body, list
-        ) else []
+        return (
+            [subscription_from(item) for item in body if isinstance(item, dict)]
+            if isinstance(body, list)
+            else []
+        )
 
     def register_webhooks(
         self,
@@ -283,10 +276,7 @@ class TelphinAdapter(PbxAdapter):
         existing = self.list_event_subscriptions(extension_id)
         created, updated, unchanged, duplicates = [], [], [], []
         for event_type in event_types:
-            ours = [
-                s for s in existing
-                if s.event_type == event_type and _same_endpoint(s.url, url)
-            ]
+            ours = [s for s in existing if s.event_type == event_type and same_endpoint(s.url, url)]
             duplicates.extend(s.id for s in ours[1:])
             if ours and ours[0].url == url and ours[0].method == method:
                 unchanged.append(ours[0].id)
@@ -294,9 +284,7 @@ class TelphinAdapter(PbxAdapter):
             sub_id = ours[0].id if ours else None
             saved = self._write_subscription(extension_id, sub_id, event_type, url, method)
             (updated if ours else created).append(saved)
-        return SubscriptionSync(
-            tuple(created), tuple(updated), tuple(unchanged), tuple(duplicates)
-        )
+        return SubscriptionSync(tuple(created), tuple(updated), tuple(unchanged), tuple(duplicates))
 
     def _write_subscription(
         self, extension_id: int | str, sub_id: int | None, event_type: str, url: str, method: str
@@ -359,20 +347,6 @@ def _callback_accepted(body: Any) -> OriginateResult:
         vendor_call_id=str(body.get("call_id") or ""),
         message="Telphin is calling.",
         warnings=("Telphin returned no call_api_id; events may not match this call.",),
-    )
-
-
-def _subscription(item: dict[str, Any]) -> EventSubscription:
-    return EventSubscription(
-        id=int(item.get("id") or 0), event_type=str(item.get("event_type", "")),
-        url=str(item.get("url", "")), method=str(item.get("method", "")).upper(),
-    )
-
-
-def _same_endpoint(a: str, b: str) -> bool:
-    pa, pb = urlsplit(a), urlsplit(b)
-    return (pa.scheme, pa.netloc, pa.path.rstrip("/").rsplit("/", 1)[0]) == (
-        pb.scheme, pb.netloc, pb.path.rstrip("/").rsplit("/", 1)[0],
     )
 
 
