@@ -1,0 +1,172 @@
+"""The live board: what every agent of a project is doing right now. Read-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from calls.models import Agent, Call, CallDirection, CallStatus, Project
+from calls.stats.period import local_today
+
+# An agent whose last call ended this recently is still writing notes (wrap-up).
+WRAP_UP_SECONDS = 30
+UPDATED_SLACK = timedelta(minutes=5)
+
+RINGING_STATUSES = (
+    CallStatus.QUEUED,
+    CallStatus.ORIGINATING,
+    CallStatus.AGENT_RINGING,
+    CallStatus.CUSTOMER_RINGING,
+    CallStatus.RINGING,
+)
+ANSWERED_STATUSES = (CallStatus.ANSWERED, CallStatus.COMPLETED)
+
+IDLE, RINGING, TALKING, WRAP_UP = "idle", "ringing", "talking", "wrap_up"
+STATE_LABELS = {
+    IDLE: _("Idle"),
+    RINGING: _("Ringing"),
+    TALKING: _("Talking"),
+    WRAP_UP: _("Wrap-up"),
+}
+
+
+@dataclass
+class AgentState:
+    agent: Agent
+    state: str = IDLE
+    call: Call | None = None
+    since: datetime | None = None  # when the state began: the board's timers count from it
+
+    @property
+    def label(self) -> str:
+        return str(STATE_LABELS[self.state])
+
+    @property
+    def name(self) -> str:
+        return self.agent.user.get_full_name() or self.agent.user.get_username()
+
+    @property
+    def wrap_up_until(self) -> datetime | None:
+        if self.state != WRAP_UP or self.since is None:
+            return None
+        return self.since + timedelta(seconds=WRAP_UP_SECONDS)
+
+
+@dataclass
+class Board:
+    project: Project
+    agents: list[AgentState] = field(default_factory=list)
+    waiting: list[Call] = field(default_factory=list)
+    answered_today: int = 0
+    missed_today: int = 0
+
+
+def _active_calls(agent_ids: list[int]) -> dict[int, Call]:
+    """Each agent's current call; a call being talked on wins over one still ringing."""
+    active = Call.objects.filter(
+        agent_id__in=agent_ids, status__in=(*RINGING_STATUSES, CallStatus.ANSWERED)
+    ).select_related("contact")
+    chosen: dict[int, Call] = {}
+    for call in active.order_by("requested_at", "id"):
+        current = chosen.get(call.agent_id)
+        if current is None or current.status != CallStatus.ANSWERED:
+            chosen[call.agent_id] = call
+    return chosen
+
+
+def _wrapping_up(agent_ids: list[int], now: datetime) -> dict[int, Call]:
+    since = now - timedelta(seconds=WRAP_UP_SECONDS)
+    # ended_at has no index; a call that ended moments ago was also saved moments ago,
+    # and (agent, updated_at) is indexed. The slack covers a PBX clock ahead of ours.
+    ended = Call.objects.filter(
+        agent_id__in=agent_ids,
+        updated_at__gte=since - UPDATED_SLACK,
+        ended_at__gte=since,
+        ended_at__lte=now,
+    )
+    latest: dict[int, Call] = {}
+    for call in ended.select_related("contact").order_by("ended_at", "id"):
+        latest[call.agent_id] = call
+    return latest
+
+
+def agent_state(agent: Agent, active: Call | None, ended: Call | None) -> AgentState:
+    if active is not None and active.status == CallStatus.ANSWERED:
+        return AgentState(agent, TALKING, active, active.answered_at or active.requested_at)
+    if active is not None:
+        return AgentState(agent, RINGING, active, active.requested_at)
+    if ended is not None:
+        return AgentState(agent, WRAP_UP, ended, ended.ended_at)
+    return AgentState(agent)
+
+
+def agent_states(project: Project, now: datetime) -> list[AgentState]:
+    agents = list(
+        Agent.objects.filter(project=project)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )
+    ids = [agent.pk for agent in agents]
+    active, ended = _active_calls(ids), _wrapping_up(ids, now)
+    return [agent_state(a, active.get(a.pk), ended.get(a.pk)) for a in agents]
+
+
+def waiting_calls(project: Project, now: datetime) -> list[Call]:
+    """Inbound callers still ringing: nobody has answered them yet."""
+    waiting = Call.objects.filter(
+        project=project,
+        requested_at__gte=recent_window(now),
+        direction=CallDirection.INBOUND,
+        status__in=RINGING_STATUSES,
+    )
+    return list(waiting.select_related("contact", "agent__user").order_by("requested_at", "id"))
+
+
+def today_counts(project: Project, now: datetime) -> dict[str, int]:
+    midnight = _local_midnight(now)
+    return Call.objects.filter(project=project, requested_at__gte=midnight).aggregate(
+        answered_today=Count("id", filter=Q(status__in=ANSWERED_STATUSES)),
+        missed_today=Count("id", filter=Q(status=CallStatus.MISSED)),
+    )
+
+
+def _local_midnight(now: datetime) -> datetime:
+    tz = timezone.get_default_timezone()
+    return datetime.combine(local_today(now), datetime.min.time(), tzinfo=tz)
+
+
+def board(project: Project, now: datetime | None = None) -> Board:
+    now = now or timezone.now()
+    return Board(
+        project=project,
+        agents=agent_states(project, now),
+        waiting=waiting_calls(project, now),
+        **today_counts(project, now),
+    )
+
+
+def recent_window(now: datetime) -> datetime:
+    """The oldest requested_at the board cares about: today's calls and any still active
+    (housekeeping ends calls older than STUCK_ANSWERED_HOURS), so that the project's
+    (project, requested_at) index bounds every board query, however old the project."""
+    active_for = timedelta(hours=settings.STUCK_ANSWERED_HOURS + 1)
+    return min(_local_midnight(now), now - active_for)
+
+
+def project_stamp(project_id: int, now: datetime | None = None) -> tuple:
+    """Changes whenever the board may look different; cheap enough to ask 4 times a second.
+
+    Today's date is part of it, so the counts reset at midnight without any call changing.
+    """
+    now = now or timezone.now()
+    window = recent_window(now)
+    calls = Call.objects.filter(project_id=project_id, requested_at__gte=window).aggregate(
+        last=Max("updated_at"), n=Count("id")
+    )
+    agents = Agent.objects.filter(project_id=project_id).aggregate(n=Count("id"), last=Max("id"))
+    return (local_today(now), calls["last"], calls["n"], agents["n"], agents["last"])

@@ -1,0 +1,83 @@
+"""The supervisors' live board: a page, and the SSE stream that keeps it current."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+from asgiref.sync import sync_to_async
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+
+from calls import roles
+from calls.board.selectors import board, project_stamp
+from calls.live import HEARTBEAT, _wake_ups, project_channel, sse
+from calls.models import Project
+from calls.stats.access import supervisors_only
+
+
+def _project(value: str | None) -> Project | None:
+    """The project asked for, or the first one: a supervisor watches the whole floor."""
+    projects = Project.objects.order_by("name")
+    if value and value.isdigit():
+        chosen = projects.filter(pk=int(value)).first()
+        if chosen is not None:
+            return chosen
+    return projects.first()
+
+
+@supervisors_only
+def board_page(request: HttpRequest) -> HttpResponse:
+    project = _project(request.GET.get("project"))
+    context = {
+        "projects": Project.objects.order_by("name"),
+        "project": project,
+        "board": board(project) if project else None,
+    }
+    return render(request, "board/board.html", context)
+
+
+def board_fragment(project_id: int) -> str:
+    project = Project.objects.get(pk=project_id)
+    return render_to_string("board/_board.html", {"board": board(project)})
+
+
+async def board_events(project_id: int) -> AsyncIterator[str]:
+    """The board fragment now, then again whenever the project's calls change."""
+    stamp_of = sync_to_async(project_stamp)
+    render_board = sync_to_async(board_fragment)
+    yield "retry: 2000\n\n"
+    last_stamp, last_beat = None, time.monotonic()
+    async for maybe_changed in _wake_ups(project_channel(project_id)):
+        if maybe_changed:
+            stamp = await stamp_of(project_id)
+            if stamp != last_stamp:
+                last_stamp, last_beat = stamp, time.monotonic()
+                yield sse("board", await render_board(project_id))
+                continue
+        if time.monotonic() - last_beat >= HEARTBEAT:
+            last_beat = time.monotonic()
+            yield ": keep-alive\n\n"
+
+
+def _allowed_project(user, value: str | None) -> int | None:
+    if not roles.is_supervisor(user):
+        return None
+    project = _project(value)
+    return project.pk if project else None
+
+
+async def board_stream(request: HttpRequest) -> HttpResponse:
+    """GET /board/live/?project=<id>: one stream per open board; a reconnect gets it all."""
+    user = await request.auser()
+    if not user.is_authenticated:
+        return HttpResponse(status=403)
+    project_id = await sync_to_async(_allowed_project)(user, request.GET.get("project"))
+    if project_id is None:
+        status = 404 if await sync_to_async(roles.is_supervisor)(user) else 403
+        return HttpResponse(status=status)
+    response = StreamingHttpResponse(board_events(project_id), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
+    return response
