@@ -1,0 +1,1 @@
+"""Missed inbound calls become callback tasks until someone reaches the customer."""

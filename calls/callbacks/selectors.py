@@ -1,0 +1,66 @@
+"""Readers of callbacks: the open list for an agent or a supervisor, the nav badge count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Max, OuterRef, QuerySet, Subquery
+
+from calls.models import Agent, Call, Callback, CallDirection, CallStatus, Project
+
+LIST_LIMIT = 200
+COMPACT_LIMIT = 5
+
+
+def open_callbacks(projects: QuerySet[Project] | list[Project] | None = None) -> QuerySet[Callback]:
+    """Open callbacks, oldest missed first (who has waited longest), with the last missed time.
+
+    ``projects`` None means every project (supervisors are floor-wide).
+    """
+    last_missed = (
+        Call.objects.filter(
+            project_id=OuterRef("project_id"),
+            remote_number=OuterRef("number"),
+            direction=CallDirection.INBOUND,
+            status=CallStatus.MISSED,
+        )
+        .values("remote_number")
+        .annotate(at=Max("ended_at"))
+        .values("at")
+    )
+    callbacks = Callback.objects.filter(closed_at__isnull=True)
+    if projects is not None:
+        callbacks = callbacks.filter(project__in=projects)
+    return (
+        callbacks.select_related("project", "contact", "missed_call")
+        .annotate(last_missed_at=Subquery(last_missed))
+        .order_by("created_at", "id")
+    )
+
+
+def open_count(project: Project | int) -> int:
+    """For the nav badge: one indexed count (project, closed_at)."""
+    return Callback.objects.filter(project=project, closed_at__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class CallbackList:
+    callbacks: list[Callback]
+    total: int
+    can_call: bool
+
+
+def for_agent(agent: Agent, limit: int = LIST_LIMIT) -> CallbackList:
+    callbacks = open_callbacks([agent.project])
+    return CallbackList(list(callbacks[:limit]), open_count(agent.project), can_call=True)
+
+
+def for_supervisor(project: Project | None, limit: int = LIST_LIMIT) -> CallbackList:
+    callbacks = open_callbacks([project] if project else None)
+    return CallbackList(list(callbacks[:limit]), callbacks.count(), can_call=False)
+
+
+def dialer_context(agent: Agent) -> dict:
+    """What ``templates/callbacks/_list.html`` needs, compact, for the agent's dialer page."""
+    found = for_agent(agent, limit=COMPACT_LIMIT)
+    return {"callback_list": found, "compact": True}

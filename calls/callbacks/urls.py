@@ -1,0 +1,9 @@
+from django.urls import path
+
+from calls.callbacks import views
+
+urlpatterns = [
+    path("", views.callback_page, name="callbacks"),
+    path("list/", views.callback_rows, name="callback-rows"),
+    path("<int:pk>/dismiss/", views.dismiss_callback, name="callback-dismiss"),
+]

@@ -1,0 +1,1 @@
+"""Contacts import (CSV/XLSX, preview, background job with progress) and CSV export."""
