@@ -1,79 +1,57 @@
-"""Django admin: secrets are write-only, tokens rotatable, calls read-only history."""
+"""Django admin: vendor setup (admins only), its tools, and read-only records.
+
+Secrets are write-only; every change to a PBX account or project and every tool
+run is written to the audit trail (calls/audit.py). The tools' services live in
+calls/vendor_tools/; the record admins in calls/admin_pages/records.py.
+"""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from calls import credentials, roles
-from calls.models import Agent, Call, CallEvent, PbxAccount, Project, WebhookRequest
-from calls.webhook_service import replay
-
-CREDENTIAL_PREFIX = "cred_"
-
-
-class BasePbxAccountForm(forms.ModelForm):
-    """One form for every vendor: credential inputs never render the stored value."""
-
-    class Meta:
-        model = PbxAccount
-        fields = ["name", "vendor", "base_url"]
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        stored = self.instance.credential_names if self.instance.pk else []
-        for name in stored:
-            field = self.fields.get(CREDENTIAL_PREFIX + name)
-            if field is not None:
-                field.help_text = _("Stored; leave empty to keep it.")
-
-    def clean(self) -> dict:
-        data = super().clean()
-        vendor = data.get("vendor")
-        if not vendor:
-            return data
-        size = len(CREDENTIAL_PREFIX)
-        given = {k[size:]: v for k, v in data.items() if k.startswith(CREDENTIAL_PREFIX) and v}
-        stored = self.instance.credential_names if self.instance.pk else []
-        for name, error in credentials.check_credentials(vendor, given, stored).items():
-            self.add_error(CREDENTIAL_PREFIX + name, error)
-        for name in credentials.unknown_credentials(vendor, given):
-            self.add_error(CREDENTIAL_PREFIX + name, _("This vendor does not use this credential."))
-        self.given_credentials = given
-        return data
-
-    def save(self, commit: bool = True) -> PbxAccount:
-        account = super().save(commit=False)
-        account.set_credentials(getattr(self, "given_credentials", {}))
-        if commit:
-            account.save()
-        return account
+from calls import audit, roles
+from calls.admin_pages import records  # noqa: F401 - registers the record admins
+from calls.admin_pages.forms import PbxAccountForm, ProjectForm, credential_inputs
+from calls.admin_pages.voipcenter import voipcenter_page
+from calls.models import Agent, PbxAccount, Project, Vendor
+from calls.vendor_tools import ToolResult
+from calls.vendor_tools.agents import import_agents, register_webhooks
+from calls.vendor_tools.connection import check_connection
+from calls.vendor_tools.test_event import send_test_event
+from calls.vendor_tools.voipcenter import sync_call_history
 
 
-def _credential_inputs() -> dict[str, forms.Field]:
-    inputs = {}
-    for name, spec in credentials.all_fields().items():
-        widget = forms.PasswordInput(render_value=False) if spec.secret else forms.TextInput()
-        inputs[CREDENTIAL_PREFIX + name] = forms.CharField(
-            label=spec.label, required=False, widget=widget, strip=True
+class AdminsOnly:
+    """Vendor settings and tools: only admins (roles.is_admin) see or touch them."""
+
+    def has_module_permission(self, request) -> bool:
+        return roles.is_admin(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return roles.is_admin(request.user) and super().has_view_permission(request, obj)
+
+    def has_tools_permission(self, request) -> bool:
+        return roles.is_admin(request.user)
+
+
+class ToolMessages:
+    def report(self, request, result: ToolResult) -> None:
+        self.message_user(
+            request, result.message, messages.SUCCESS if result.ok else messages.ERROR
         )
-    return inputs
-
-
-# Declared on the class (not in __init__) so the admin lays the inputs out and shows their errors.
-PbxAccountForm = type("PbxAccountForm", (BasePbxAccountForm,), _credential_inputs())
 
 
 @admin.register(PbxAccount)
-class PbxAccountAdmin(admin.ModelAdmin):
+class PbxAccountAdmin(AdminsOnly, ToolMessages, admin.ModelAdmin):
     form = PbxAccountForm
     list_display = ["name", "vendor", "base_url", "stored_credentials", "last_warning"]
     list_filter = ["vendor"]
     search_fields = ["name", "base_url"]
     readonly_fields = ["stored_credentials", "last_warning", "last_warning_at"]
+    actions = ["test_connection"]
 
     def get_fieldsets(self, request, obj=None):
         return [
@@ -81,7 +59,7 @@ class PbxAccountAdmin(admin.ModelAdmin):
             (
                 _("Credentials"),
                 {
-                    "fields": list(_credential_inputs()),
+                    "fields": list(credential_inputs()),
                     "description": _(
                         "Write-only: stored encrypted and never shown again. Fill in the ones "
                         "your vendor uses; leave a stored one empty to keep it."
@@ -95,19 +73,58 @@ class PbxAccountAdmin(admin.ModelAdmin):
     def stored_credentials(self, obj: PbxAccount) -> str:
         return ", ".join(obj.credential_names) or "—"
 
+    def save_model(self, request, obj: PbxAccount, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        fields = [f for f in form.changed_data if not f.startswith("cred_")]
+        audit.account_saved(
+            request.user,
+            obj,
+            created=not change,
+            fields=fields,
+            credentials=getattr(form, "given_credentials", {}).keys(),
+            request=request,
+        )
+
+    @admin.action(description=_("Test connection"), permissions=["tools"])
+    def test_connection(self, request, queryset) -> None:
+        for account in queryset:
+            self.report(request, check_connection(account, actor=request.user, request=request))
+
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
-    list_display = ["name", "pbx_account", "region", "events_silent_since"]
-    list_filter = ["pbx_account__vendor", "region"]
-    search_fields = ["name"]
-    readonly_fields = [
-        "event_webhook_url",
-        "caller_lookup_url",
-        "recent_logs",
-        "events_silent_since",
+class ProjectAdmin(AdminsOnly, ToolMessages, admin.ModelAdmin):
+    form = ProjectForm
+    list_display = ["name", "pbx_account", "region", "pbx_silence"]
+    list_filter = [
+        "pbx_account__vendor",
+        "region",
+        ("events_silent_since", admin.EmptyFieldListFilter),
     ]
-    actions = ["rotate_tokens"]
+    search_fields = ["name"]
+    list_select_related = ["pbx_account"]
+    readonly_fields = ["pbx_silence", "event_webhook_url", "caller_lookup_url", "recent_logs"]
+    fieldsets = [
+        (None, {"fields": ["pbx_silence", "name", "pbx_account", "region", "settings"]}),
+        (_("Addresses to give the PBX"), {"fields": ["event_webhook_url", "caller_lookup_url"]}),
+        (_("Logs"), {"fields": ["recent_logs"]}),
+    ]
+    actions = [
+        "rotate_tokens",
+        "send_test_event",
+        "import_agents",
+        "register_webhooks",
+        "sync_call_history",
+    ]
+
+    @admin.display(description=_("PBX silent since"), ordering="events_silent_since")
+    def pbx_silence(self, obj: Project) -> str:
+        if obj.events_silent_since is None:
+            return _("Events arriving normally")
+        return format_html(
+            '<strong class="errornote">{}</strong>',
+            _("Silent since %(when)s: calls are made but the PBX sends no events.")
+            % {"when": obj.events_silent_since.strftime("%Y-%m-%d %H:%M UTC")},
+        )
 
     @admin.display(description=_("webhook log"))
     def recent_logs(self, obj: Project) -> str:
@@ -116,93 +133,85 @@ class ProjectAdmin(admin.ModelAdmin):
         url = reverse("admin:calls_webhookrequest_changelist") + f"?project__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, _("Recent requests from the PBX"))
 
-    @admin.action(description=_("Rotate webhook and lookup tokens"))
+    def get_urls(self):
+        page = self.admin_site.admin_view(
+            lambda request, object_id: voipcenter_page(self, request, object_id)
+        )
+        return [
+            path("<int:object_id>/voipcenter/", page, name="calls_project_voipcenter"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = dict(extra_context or {})
+        project = self.get_object(request, object_id)
+        if (
+            project
+            and project.pbx_account.vendor == Vendor.VOIPCENTER
+            and roles.is_admin(request.user)
+        ):
+            extra["voipcenter_url"] = reverse("admin:calls_project_voipcenter", args=[project.pk])
+        return super().change_view(request, object_id, form_url, extra)
+
+    def save_model(self, request, obj: Project, form, change: bool) -> None:
+        before = dict(Project.objects.get(pk=obj.pk).settings or {}) if change else {}
+        super().save_model(request, obj, form, change)
+        audit.project_saved(
+            request.user,
+            obj,
+            created=not change,
+            fields=[f for f in form.changed_data if f != "settings"],
+            settings_keys=audit.settings_diff(before, obj.settings or {}),
+            request=request,
+        )
+
+    @admin.action(description=_("Rotate webhook and lookup tokens"), permissions=["tools"])
     def rotate_tokens(self, request, queryset) -> None:
         for project in queryset:
             project.rotate_tokens()
             project.save(update_fields=["webhook_token", "lookup_token"])
+            audit.tokens_rotated(request.user, project, request)
         self.message_user(
             request,
             _("New tokens issued: update the URLs configured at the PBX."),
             messages.WARNING,
         )
 
+    @admin.action(description=_("Send test event through the webhook"), permissions=["tools"])
+    def send_test_event(self, request, queryset) -> None:
+        for project in queryset.select_related("pbx_account"):
+            self.report(request, send_test_event(project, actor=request.user, request=request))
+
+    @admin.action(description=_("Import extensions as agents"), permissions=["tools"])
+    def import_agents(self, request, queryset) -> None:
+        for project in queryset.select_related("pbx_account"):
+            self.report(request, import_agents(project, actor=request.user, request=request))
+
+    @admin.action(description=_("Register webhooks at Telphin"), permissions=["tools"])
+    def register_webhooks(self, request, queryset) -> None:
+        for project in queryset.select_related("pbx_account"):
+            self.report(request, register_webhooks(project, actor=request.user, request=request))
+
+    @admin.action(description=_("Sync call history from VoipCenter"), permissions=["tools"])
+    def sync_call_history(self, request, queryset) -> None:
+        for project in queryset.select_related("pbx_account"):
+            self.report(request, sync_call_history(project, actor=request.user, request=request))
+
 
 @admin.register(Agent)
 class AgentAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "project", "extension", "destination_type"]
-    list_filter = ["project", "destination_type"]
+    list_display = [
+        "__str__",
+        "project",
+        "extension",
+        "destination_type",
+        "screen_pop",
+        "vendor_extension_id",
+    ]
+    list_filter = ["project", "destination_type", "screen_pop"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "extension"]
+    list_select_related = ["user", "project"]
     autocomplete_fields = ["user"]
 
 
-@admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
-    list_display = ["requested_at", "direction", "remote_number", "agent", "status", "duration"]
-    list_filter = ["status", "direction", "project", "agent"]
-    search_fields = ["remote_number", "vendor_call_id", "external_id", "contact__name"]
-    date_hierarchy = "requested_at"
-    list_select_related = ["agent__user", "project"]
-    raw_id_fields = ["contact", "agent"]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # calls change only through services, from PBX events
-
-
-@admin.register(CallEvent)
-class CallEventAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "vendor", "kind", "dedupe_key", "call"]
-    list_filter = ["vendor", "kind", "project"]
-    search_fields = ["dedupe_key"]
-    raw_id_fields = ["call"]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(WebhookRequest)
-class WebhookRequestAdmin(admin.ModelAdmin):
-    """The project's "recent logs": what the PBX sent, what we made of it, and a replay."""
-
-    list_display = [
-        "received_at",
-        "project",
-        "vendor",
-        "method",
-        "verdict",
-        "events",
-        "applied",
-        "remote_addr",
-        "short_error",
-    ]
-    list_filter = ["verdict", "vendor", "project"]
-    search_fields = ["body", "query", "error"]
-    date_hierarchy = "received_at"
-    actions = ["replay_requests"]
-    readonly_fields = [f.name for f in WebhookRequest._meta.fields]
-
-    @admin.display(description=_("error"))
-    def short_error(self, obj: WebhookRequest) -> str:
-        return obj.error[:80]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_replay_permission(self, request) -> bool:
-        return roles.is_admin(request.user)
-
-    @admin.action(description=_("Replay: parse and apply again"), permissions=["replay"])
-    def replay_requests(self, request, queryset) -> None:
-        done = [replay(entry) for entry in queryset.exclude(verdict="refused")]
-        applied = sum(o.body.get("applied", 0) for o in done)
-        self.message_user(
-            request,
-            _(
-                "%(n)d request(s) replayed; %(applied)d new event(s) applied "
-                "(events applied before are never applied twice)."
-            )
-            % {"n": len(done), "applied": applied},
-        )
+from calls.history import admin as _history_admin  # noqa: E402, F401

@@ -1,0 +1,133 @@
+"""Admin forms: credentials and secret settings are write-only."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from calls import credentials
+from calls.models import PbxAccount, Project
+from calls.pbx.voipcenter import DID_ROUTE_LETTERS
+
+CREDENTIAL_PREFIX = "cred_"
+SETTINGS_MASK = "********"
+# Vendor settings whose values are secrets (webhook_signing_secret, any *_password, ...).
+_SECRET_SETTING = re.compile(r"secret|password|passwd|token|private|api_key", re.IGNORECASE)
+
+
+class BasePbxAccountForm(forms.ModelForm):
+    """One form for every vendor: credential inputs never render the stored value."""
+
+    class Meta:
+        model = PbxAccount
+        fields = ["name", "vendor", "base_url"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        stored = self.instance.credential_names if self.instance.pk else []
+        for name in stored:
+            field = self.fields.get(CREDENTIAL_PREFIX + name)
+            if field is not None:
+                field.help_text = _("Stored; leave empty to keep it.")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        vendor = data.get("vendor")
+        if not vendor:
+            return data
+        size = len(CREDENTIAL_PREFIX)
+        given = {k[size:]: v for k, v in data.items() if k.startswith(CREDENTIAL_PREFIX) and v}
+        stored = self.instance.credential_names if self.instance.pk else []
+        for name, error in credentials.check_credentials(vendor, given, stored).items():
+            self.add_error(CREDENTIAL_PREFIX + name, error)
+        for name in credentials.unknown_credentials(vendor, given):
+            self.add_error(CREDENTIAL_PREFIX + name, _("This vendor does not use this credential."))
+        self.given_credentials = given
+        return data
+
+    def save(self, commit: bool = True) -> PbxAccount:
+        account = super().save(commit=False)
+        account.set_credentials(getattr(self, "given_credentials", {}))
+        if commit:
+            account.save()
+        return account
+
+
+def credential_inputs() -> dict[str, forms.Field]:
+    inputs = {}
+    for name, spec in credentials.all_fields().items():
+        widget = forms.PasswordInput(render_value=False) if spec.secret else forms.TextInput()
+        inputs[CREDENTIAL_PREFIX + name] = forms.CharField(
+            label=spec.label, required=False, widget=widget, strip=True
+        )
+    return inputs
+
+
+# Declared on the class (not in __init__) so the admin lays the inputs out and shows their errors.
+PbxAccountForm = type("PbxAccountForm", (BasePbxAccountForm,), credential_inputs())
+
+
+def is_secret_setting(key: str) -> bool:
+    return bool(_SECRET_SETTING.search(key))
+
+
+def masked_settings(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: SETTINGS_MASK if is_secret_setting(k) and v else v for k, v in values.items()}
+
+
+class ProjectForm(forms.ModelForm):
+    """Vendor settings as JSON, with secret values shown as a mask that keeps them."""
+
+    class Meta:
+        model = Project
+        fields = ["name", "pbx_account", "region", "settings"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["settings"] = masked_settings(self.instance.settings or {})
+        self.fields["settings"].help_text = _(
+            "Vendor-specific settings, e.g. project_id, outbound_number, webhook_signing_secret. "
+            "Secret values show as %(mask)s: leave the mask to keep the stored value."
+        ) % {"mask": SETTINGS_MASK}
+
+    def clean_settings(self) -> dict[str, Any]:
+        values = self.cleaned_data.get("settings") or {}
+        if not isinstance(values, dict):
+            raise forms.ValidationError(_("Vendor settings must be a JSON object."))
+        stored = (self.instance.settings or {}) if self.instance.pk else {}
+        return {
+            k: stored.get(k, "") if v == SETTINGS_MASK and is_secret_setting(k) else v
+            for k, v in values.items()
+        }
+
+
+class DidRoutesForm(forms.Form):
+    """update.php m=did: the VoipCenter ids of the routes; empty ones stay as they are."""
+
+    did = forms.CharField(label=_("DID id"), max_length=20)
+    holidays = forms.CharField(label=_("Holidays route"), required=False, max_length=20)
+    vacations = forms.CharField(label=_("Vacations route"), required=False, max_length=20)
+    office_hours = forms.CharField(label=_("Office hours route"), required=False, max_length=20)
+    route = forms.CharField(label=_("Route"), required=False, max_length=20)
+    backup_route = forms.CharField(label=_("Backup route"), required=False, max_length=20)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for name in DID_ROUTE_LETTERS:
+            value = (data.get(name) or "").strip()
+            if value and not value.isdigit():
+                self.add_error(name, _("A VoipCenter id: digits only."))
+        if not any((data.get(name) or "").strip() for name in DID_ROUTE_LETTERS):
+            raise forms.ValidationError(_("Fill in at least one route to change."))
+        return data
+
+    def routes(self) -> dict[str, str]:
+        return {
+            n: self.cleaned_data[n].strip()
+            for n in DID_ROUTE_LETTERS
+            if (self.cleaned_data.get(n) or "").strip()
+        }
