@@ -1,0 +1,44 @@
+"""The embedded broker never shows a worker a half-written message."""
+
+import json
+import os
+
+from kombu import Connection
+
+
+def test_messages_appear_whole_under_their_final_name(tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(tmp_path / "control"),
+    }
+    with Connection("filesystem://", transport_options=options) as conn:
+        assert type(conn.transport).__module__ == "pbxportal.broker"
+        queue = conn.SimpleQueue("calls")
+        queue.put({"call": 42})
+        names = os.listdir(folder)
+        assert len(names) == 1 and names[0].endswith(".calls.msg")  # no .part left behind
+        assert json.loads((folder / names[0]).read_text())  # complete JSON on disk
+        assert queue.get(timeout=2).payload == {"call": 42}
+        queue.close()
+
+
+def test_a_partial_file_is_never_read(tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "1_x.calls.msg.part").write_bytes(b"")  # a writer that has not finished
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(tmp_path / "control"),
+    }
+    with Connection("filesystem://", transport_options=options) as conn:
+        queue = conn.SimpleQueue("calls")
+        try:
+            queue.get(timeout=0.3)
+            raise AssertionError("read a message that was not complete")
+        except queue.Empty:
+            pass
+        queue.close()
