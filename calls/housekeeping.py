@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calls import live, states
+from calls.callbacks import services as callbacks
 from calls.models import Call, CallDirection, CallStatus, Project
 
 log = logging.getLogger("calls.housekeeping")
@@ -66,6 +67,7 @@ def _close(call_id: int, now: datetime) -> bool:
         call.failure_reason = reason % {"t": quiet_since}
         call.ended_at = call.ended_at or now
         call.save(update_fields=["status", "failure_reason", "ended_at", "updated_at"])
+        callbacks.on_call_finished(call)  # a missed inbound call still gets its callback
     log.warning("call %s closed by housekeeping: %s", call_id, call.failure_reason)
     live.publish(call)
     return True

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls import live, states
+from calls import audit, live, states
 from calls.adapters import adapter_for, originate_request_for
+from calls.callbacks import services as callbacks
 from calls.event_service import apply_event  # noqa: F401 - part of the service API
 from calls.models import Agent, Call, CallDirection, CallStatus
 from calls.pbx.base import NotSupported, PbxError
@@ -81,6 +82,7 @@ def start_call(
             remote_number=e164,
             idempotency_key=idempotency_key or None,
         )
+        audit.call_started(call)  # who dialled whom, in the same transaction as the call
         transaction.on_commit(lambda: _enqueue_originate(call.pk))
     return StartedCall(call, created=True)
 
@@ -129,6 +131,7 @@ def finish(call_id: int, status: str, reason: str = "") -> Call | None:
         if call.answered_at:
             call.duration = round((call.ended_at - call.answered_at).total_seconds())
         call.save(update_fields=["status", "failure_reason", "ended_at", "duration", "updated_at"])
+        callbacks.on_call_finished(call)
     live.publish(call)
     return call
 
@@ -172,7 +175,8 @@ def originate(call_id: int) -> str:
             return Originate.SKIPPED  # redelivered, canceled, or already placed
         call.status = CallStatus.ORIGINATING
         call.save(update_fields=["status", "updated_at"])
-    live.publish(call)
+    # Not published: it lasts milliseconds, and re-rendering every open page for it
+    # sat on the click-to-PBX path. The PBX's answer is published a moment later.
     try:
         adapter = adapter_for(call.project)
         result = adapter.originate(originate_request_for(call))
@@ -232,6 +236,7 @@ def hangup(*, call: Call) -> Call:
             locked.status = CallStatus.CANCELED
             locked.ended_at = timezone.now()
             locked.save(update_fields=["status", "ended_at", "updated_at"])
+            callbacks.on_call_finished(locked)
             transaction.on_commit(lambda: live.publish(locked))
             return locked
     adapter = adapter_for(call.project)

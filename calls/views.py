@@ -9,7 +9,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from calls import roles, services
+from calls import audit, roles, services
+from calls.callbacks.selectors import dialer_context as callbacks_for_dialer
 from calls.dialer import call_card_context, recent_calls
 from calls.models import Agent, Call
 from contacts.models import Contact
@@ -33,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "tel": request.GET.get("tel", "").removeprefix("tel:")[:40],
         "recent": recent_calls(agent),
         **call_card_context(agent),
+        **callbacks_for_dialer(agent),
     }
     return render(request, "calls/dialer.html", context)
 
@@ -101,6 +103,7 @@ def hangup_call(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     try:
         call = services.hangup(call=call)
+        audit.call_hung_up(call, request.user)
     except services.CallRefused as exc:
         error = exc.message
     return render(

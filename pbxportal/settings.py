@@ -152,14 +152,16 @@ WHITENOISE_MANIFEST_STRICT = False
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "out"),
         "data_folder_out": str(BROKER_DIR / "out"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
-        "polling_interval": env.float("CELERY_POLLING_INTERVAL", default=0.05),
+        # Safe to poll often: messages are written atomically (pbxportal/broker.py).
+        "polling_interval": env.float("CELERY_POLLING_INTERVAL", default=0.02),
     }
     _default_results = f"file://{VAR_DIR / 'celery-results'}"
     (VAR_DIR / "celery-results").mkdir(exist_ok=True)
@@ -171,6 +173,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Opening a database connection per task was a quarter of the originate task's time.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A click must not hang on a dead broker: fail fast, the call is marked failed with a reason.
@@ -243,4 +247,18 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Callbacks and contacts import ------------------------------------------------
+# The nav badge of open callbacks; Celery finds the import task outside <app>.tasks.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("calls.callbacks.context.open_callbacks")
+CELERY_IMPORTS = ["contacts.imports.tasks"]
+
+# --- VoipCenter call history sync (calls/vendor_sync.py) ---------------------------
+CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", []), "calls.vendor_sync"]
+# Every 15 minutes: today and yesterday (UTC) of every VoipCenter project.
+CELERY_BEAT_SCHEDULE["sync-vendor-calls"] = {
+    "task": "calls.sync_vendor_calls",
+    "schedule": 15 * 60.0,
+    "kwargs": {"days": 2},
 }

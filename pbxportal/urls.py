@@ -11,6 +11,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("contacts/search/", views.contact_search, name="contact-search"),
+    path("contacts/import/", include("contacts.imports.urls")),
+    path("callbacks/", include("calls.callbacks.urls")),
     path("calls/start/", views.start_call, name="call-start"),
     path("calls/<int:pk>/hangup/", views.hangup_call, name="call-hangup"),
     path("calls/<int:pk>/contact/", views.create_caller_contact, name="call-contact"),
@@ -28,4 +30,7 @@ urlpatterns = [
     path("contacts/<int:pk>/", views.contact_detail, name="contact-detail"),
     path("admin/", admin.site.urls),
     path("api/", include("calls.api.urls")),
+    path("stats/", include("calls.stats.urls")),
+    path("board/", include("calls.board.urls")),
+    path("history/", include("calls.history.urls")),
 ]

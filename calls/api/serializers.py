@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from calls import credentials, roles
+from calls import audit, credentials, roles
 from calls.models import Agent, Call, PbxAccount, Project
 from contacts.models import Contact
 from contacts.phones import InvalidPhoneNumber, normalize_phone
@@ -81,12 +81,22 @@ class PbxAccountSerializer(serializers.ModelSerializer):
 
     def save(self, **kwargs) -> PbxAccount:
         given = self.validated_data.pop("credentials", {})
+        created = self.instance is None
         account = self.instance or PbxAccount()
         for key, value in self.validated_data.items():
             setattr(account, key, value)
         vendor_changed = self.instance is not None and "vendor" in self.initial_data
         account.set_credentials(given, merge=not vendor_changed)
         account.save()
+        request = self.context.get("request")
+        audit.account_saved(
+            request.user if request else None,
+            account,
+            created=created,
+            fields=list(self.validated_data),
+            credentials=list(given),
+            request=request,
+        )
         self.instance = account
         return account
 
@@ -114,6 +124,21 @@ class ProjectSerializer(serializers.ModelSerializer):
         if "region" in settings and "region" not in attrs:
             attrs["region"] = str(settings.pop("region")).upper()
         return attrs
+
+    def save(self, **kwargs) -> Project:
+        created = self.instance is None
+        before = dict(self.instance.settings) if self.instance else {}
+        project = super().save(**kwargs)
+        request = self.context.get("request")
+        audit.project_saved(
+            request.user if request else None,
+            project,
+            created=created,
+            fields=[k for k in self.validated_data if k != "settings"],
+            settings_keys=audit.settings_diff(before, project.settings),
+            request=request,
+        )
+        return project
 
 
 class AgentSerializer(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calls import roles, services
+from calls import audit, roles, services
 from calls.api.permissions import IsAdminRole, IsAgentOrSupervisor
 from calls.api.serializers import (
     AgentSerializer,
@@ -146,6 +146,7 @@ class CallHangup(APIView):
             raise NotFound("No such call.")
         try:
             call = services.hangup(call=call)
+            audit.call_hung_up(call, request.user)
         except services.CallRefused as exc:
             return Response(
                 {"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from calls.models import Agent, PbxAccount
-from tests.conftest import make_account, make_agent, make_project, make_user
+from tests.factories import make_account, make_agent, make_project, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import pytest
 
 from calls.lookup import FIELDS
-from tests.conftest import make_agent, make_contact, make_project
+from tests.factories import make_agent, make_contact, make_project
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from calls.models import PbxAccount
 from pbxportal.crypto import UndecryptableCredentials
-from tests.conftest import make_account, make_user
+from tests.factories import make_account, make_user
 
 pytestmark = pytest.mark.django_db
 

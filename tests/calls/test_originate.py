@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from calls import services
 from calls.models import Call, PbxAccount
-from tests.conftest import make_account, make_agent, make_project
+from tests.factories import make_account, make_agent, make_project
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from calls.models import Call
 from calls.tasks import RETRY_BACKOFF, originate
-from tests.conftest import make_account, make_agent, make_project
+from tests.factories import make_account, make_agent, make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +22,9 @@ def test_a_pbx_that_refuses_connections_is_retried_then_the_call_fails_with_why(
     account.base_url = f"http://127.0.0.1:{closed_port()}/while1"
     account.save()
     agent = make_agent(make_project(account, project_id=1))
-    call = Call.objects.create(project=agent.project, agent=agent, direction="outbound",
-                               remote_number="+40722123456")
+    call = Call.objects.create(
+        project=agent.project, agent=agent, direction="outbound", remote_number="+40722123456"
+    )
     attempts = []
     real_connect = socket.socket.connect
 
@@ -41,8 +42,13 @@ def test_a_pbx_that_refuses_connections_is_retried_then_the_call_fails_with_why(
 
 def test_a_redelivered_message_for_a_placed_call_does_nothing():
     agent = make_agent()
-    call = Call.objects.create(project=agent.project, agent=agent, direction="outbound",
-                               remote_number="+40722123456", status="agent_ringing")
+    call = Call.objects.create(
+        project=agent.project,
+        agent=agent,
+        direction="outbound",
+        remote_number="+40722123456",
+        status="agent_ringing",
+    )
     assert originate.apply(args=[call.pk]).get() == "skipped"
     call.refresh_from_db()
     assert call.status == "agent_ringing"

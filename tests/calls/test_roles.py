@@ -1,7 +1,7 @@
 import pytest
 
 from calls import roles
-from tests.conftest import make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 
 from calls import services
 from calls.models import Call
-from tests.conftest import make_agent, make_contact, make_project
+from tests.factories import make_agent, make_contact, make_project
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,7 @@ import pytest
 
 from calls.models import Call, CallEvent, WebhookRequest
 from calls.pbx.generic import sign
-from tests.conftest import make_account, make_agent, make_project
+from tests.factories import make_account, make_agent, make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -201,7 +201,7 @@ def test_a_failed_request_can_be_replayed_once_the_cause_is_fixed(client, call):
 
 
 def test_admins_see_the_log_and_replay_from_it(client, call):
-    from tests.conftest import make_user
+    from tests.factories import make_user
 
     post(client, call.project, generic(call, "dial-in", "agent"))
     client.force_login(make_user("admin", is_staff=True))
