@@ -6,11 +6,13 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from calls import live, states
+from calls.callbacks import services as callbacks
 from calls.models import Agent, Call, CallDirection, CallEvent, CallStatus, Project
 from calls.pbx.base import Direction, EventKind, NormalizedEvent
 from contacts.models import ContactPhone
@@ -33,32 +35,90 @@ class Applied:
 
 
 def apply_event(*, project: Project, vendor: str, event: NormalizedEvent) -> Applied:
-    """Store ``event`` once (its dedupe key) and apply it to its call, under a row lock."""
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                stored = CallEvent.objects.create(
-                    project=project,
-                    vendor=vendor,
-                    dedupe_key=event.dedupe_key[:255],
-                    kind=event.kind.value,
-                    payload=_jsonable(event.raw),
-                    occurred_at=event.occurred_at,
-                )
-        except IntegrityError:
+    """Store ``event`` once (its dedupe key) and apply it to its call, under a row lock.
+
+    The call row is locked before the event is inserted, so every event of one call
+    takes its locks in the same order (call, then dedupe key) and a repeat waits for
+    the first delivery to commit, then finds its key taken. Inside a caller's
+    transaction (a webhook request) no savepoint is made: any database error there
+    rolls back the whole request, which the PBX then sends again.
+    """
+    with transaction.atomic(savepoint=False):
+        call = _find_call(project, event) if event.kind in ACTIVE_MATCH_KINDS else None
+        stored = _insert_once(project, vendor, event, call)
+        if stored is None:
             return Applied(event=None, call=None)
-        if event.kind not in ACTIVE_MATCH_KINDS:
-            return Applied(event=stored, call=None)
-        call = _find_call(project, event) or _new_inbound_call(project, event)
+        if call is None and event.kind in ACTIVE_MATCH_KINDS:
+            # Created only after our key is in: a repeat of this event cannot make a twin.
+            call = _new_inbound_call(project, event)
+            if call is None:
+                log.info("event %s matches no call of project %s", event.dedupe_key, project.pk)
+                return Applied(event=stored, call=None)
+            stored.call = call
+            stored.save(update_fields=["call"])
         if call is None:
-            log.info("event %s matches no call of project %s", event.dedupe_key, project.pk)
             return Applied(event=stored, call=None)
-        stored.call = call
-        stored.save(update_fields=["call"])
         changed = _transition(call, event)
+        if changed and (call.status == CallStatus.ANSWERED or states.is_terminal(call.status)):
+            callbacks.on_call_finished(call)  # opens or closes the number's callback
     if changed:
         transaction.on_commit(lambda: live.publish(call))
     return Applied(event=stored, call=call, changed=changed)
+
+
+def _insert_once(
+    project: Project, vendor: str, event: NormalizedEvent, call: Call | None
+) -> CallEvent | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: None when the key is already stored.
+
+    One statement instead of a savepoint, an INSERT that may fail and a rollback to
+    the savepoint; PostgreSQL and SQLite (3.35+) both speak it.
+    """
+    stored = CallEvent(
+        project=project,
+        call=call,
+        vendor=vendor,
+        dedupe_key=event.dedupe_key[:255],
+        kind=event.kind.value,
+        payload=_jsonable(event.raw),
+        occurred_at=event.occurred_at,
+        received_at=timezone.now(),
+    )
+    columns = [CallEvent._meta.get_field(name) for name in _EVENT_COLUMNS]
+    values = [f.get_db_prep_save(getattr(stored, f.attname), connection) for f in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(), values)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    stored.pk = row[0]
+    stored._state.adding = False
+    return stored
+
+
+_EVENT_COLUMNS = (
+    "project",
+    "call",
+    "vendor",
+    "dedupe_key",
+    "kind",
+    "payload",
+    "occurred_at",
+    "received_at",
+)
+
+
+@cache
+def _insert_sql() -> str:
+    meta = CallEvent._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in _EVENT_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(_EVENT_COLUMNS))
+    conflict = ", ".join(quote(meta.get_field(name).column) for name in ("vendor", "dedupe_key"))
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
 
 
 def _jsonable(raw: object) -> dict:
@@ -151,21 +211,12 @@ def _transition(call: Call, event: NormalizedEvent) -> bool:
     after = states.apply(before, facts)
     if after == before:
         return False
-    call.status = after.status
-    call.answered_at = after.answered_at
-    call.ended_at = after.ended_at
-    call.failure_reason = after.failure_reason
-    call.duration = after.duration
-    call.save(
-        update_fields=[
-            "status",
-            "answered_at",
-            "ended_at",
-            "failure_reason",
-            "duration",
-            "updated_at",
-        ]
-    )
+    changed = ["updated_at"]  # the live pages and housekeeping read it
+    for name in ("status", "answered_at", "ended_at", "failure_reason", "duration"):
+        if getattr(call, name) != getattr(after, name):
+            setattr(call, name, getattr(after, name))
+            changed.append(name)
+    call.save(update_fields=changed)
     return True
 
 

@@ -1,0 +1,415 @@
+"""Call history at 1,000,000 calls on PostgreSQL: page latency and CSV export memory.
+
+Creates its own database (``pbxportal_bench_history``, dropped at the end unless
+``--keep``), migrates it up to the history indexes' parent, bulk-loads the calls with
+one ``INSERT … SELECT FROM generate_series`` (50 agents, 3 projects, 60,000 contacts,
+90 days, realistic statuses; equal timestamps on purpose), builds the history indexes
+(``calls/migrations/0007_history_indexes.py``, timed) and ANALYZEs.
+
+Then, through Django's test client as a logged-in supervisor (the whole request:
+middleware, selectors, template), it times each scenario ``--reps`` times with varying
+parameters and prints p50/p95/p99, plus the EXPLAIN ANALYZE of each page query.
+Finally a child process streams the unfiltered CSV export of every call and reports
+its wall time and peak RSS (VmHWM) against its RSS before the export.
+
+    .venv/bin/python bench/history.py                 # 1,000,000 calls
+    .venv/bin/python bench/history.py --calls 100000  # a quicker look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pbxportal_bench_history"
+AGENTS, PROJECTS, CONTACTS, NUMBERS, DAYS = 50, 3, 60_000, 300_000, 90
+FIRST = ["Ana", "Mihai", "Elena", "Andrei", "Ioana", "Radu", "Maria", "Vlad", "Irina", "Dan"]
+LAST = ["Popescu", "Ionescu", "Dumitru", "Stan", "Georgescu", "Matei", "Ene", "Rusu", "Lungu"]
+
+
+def configure(url: str, var_dir: str) -> None:
+    os.environ.update(
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="pbxportal.settings",
+        PBXPORTAL_VAR_DIR=var_dir,
+        ALLOWED_HOSTS="testserver",
+        CONN_MAX_AGE="600",
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+@contextmanager
+def bench_database(url: str, keep: bool) -> Iterator[None]:
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or "bench" not in name:
+        raise SystemExit(f"refusing to recreate database {name!r}: its name must contain 'bench'")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield
+    finally:
+        if not keep:
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- data ------------------------------------------------------------------------------
+
+
+def load_people() -> dict[str, Any]:
+    """Projects, agents (k-th agent in project k % 3), a supervisor, dispositions."""
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group, User
+
+    from calls import roles
+    from calls.models import Agent, Disposition, PbxAccount, Project
+
+    account = PbxAccount.objects.create(
+        name="bench", vendor="while1", base_url="http://127.0.0.1:9"
+    )
+    projects = [
+        Project.objects.create(name=f"Project {i}", pbx_account=account, region="RO")
+        for i in range(PROJECTS)
+    ]
+    password = make_password("bench-password")
+    users = User.objects.bulk_create(
+        User(
+            username=f"agent{k:02d}",
+            first_name=FIRST[k % 10],
+            last_name=LAST[k % 9],
+            password=password,
+        )
+        for k in range(AGENTS)
+    )
+    Group.objects.get(name=roles.AGENT).user_set.add(*users)
+    supervisor = User.objects.create(username="supervisor", password=password)
+    supervisor.groups.add(Group.objects.get(name=roles.SUPERVISOR))
+    agents = Agent.objects.bulk_create(
+        Agent(user=u, project=projects[k % PROJECTS], extension=str(100 + k))
+        for k, u in enumerate(users)
+    )
+    by_project = [[a.pk for a in agents if a.project_id == p.pk] for p in projects]
+    dispositions = [
+        Disposition.objects.create(project=p, name=name, position=i).pk
+        for p in projects
+        for i, name in enumerate(["Sale", "Not interested", "Call back", "Wrong number", "Other"])
+    ]
+    return {
+        "projects": [p.pk for p in projects],
+        "agents": [pk for group in by_project for pk in group],
+        "offsets": [sum(len(g) for g in by_project[:i]) for i in range(PROJECTS)],
+        "counts": [len(g) for g in by_project],
+        "dispositions": dispositions,
+    }
+
+
+CONTACTS_SQL = """
+INSERT INTO contacts_contact (project_id, name, company, crm_url, created_at, updated_at)
+SELECT (%(projects)s::bigint[])[1 + n %% 3],
+       (%(first)s::text[])[1 + n %% 10] || ' ' || (%(last)s::text[])[1 + (n / 10) %% 9]
+         || ' ' || n, '', '', now(), now()
+FROM generate_series(0, %(contacts)s - 1) n ORDER BY n
+"""
+PHONES_SQL = """
+INSERT INTO contacts_contactphone (contact_id, project_id, number, label)
+SELECT c.id, c.project_id, '+40722' || lpad((c.id - %(base)s)::text, 6, '0'), 'mobile'
+FROM contacts_contact c
+"""
+
+CALLS_SQL = """
+INSERT INTO calls_call (external_id, project_id, agent_id, contact_id, direction, remote_number,
+  status, vendor_call_id, idempotency_key, requested_at, answered_at, ended_at, duration,
+  failure_reason, disposition_id, note, recording_url, updated_at)
+SELECT gen_random_uuid(), (%(projects)s::bigint[])[1 + p],
+  (%(agents)s::bigint[])[1 + (%(offsets)s::int[])[1 + p]
+                          + floor(ra * (%(counts)s::int[])[1 + p])::int],
+  CASE WHEN n < %(contacts)s THEN %(base)s + n END,
+  CASE WHEN inbound THEN 'inbound' ELSE 'outbound' END,
+  '+40722' || lpad(n::text, 6, '0'), status, 'v' || g, NULL, at,
+  CASE WHEN status = 'completed' THEN at + interval '12 seconds' END,
+  at + interval '12 seconds' + make_interval(secs => coalesce(talk, 0)),
+  talk, CASE WHEN status = 'failed' THEN 'The PBX refused the call.' ELSE '' END,
+  CASE WHEN status = 'completed' AND rp < 0.7
+       THEN (%(dispositions)s::bigint[])[1 + p * 5 + floor(rp / 0.7 * 5)::int] END,
+  CASE WHEN rp > 0.9 THEN 'Call back next week' ELSE '' END, '',
+  at + interval '12 seconds' + make_interval(secs => coalesce(talk, 0))
+FROM (
+  SELECT s.*, CASE WHEN status = 'completed' THEN 5 + floor(rt * 600)::int END AS talk
+  FROM (
+    SELECT r.*, n %% 3 AS p, rd < 0.2 AS inbound,
+      CASE WHEN rd < 0.2 THEN CASE WHEN rs < 0.75 THEN 'completed' ELSE 'missed' END
+           WHEN rs < 0.55 THEN 'completed' WHEN rs < 0.75 THEN 'no_answer'
+           WHEN rs < 0.85 THEN 'busy' WHEN rs < 0.93 THEN 'canceled' ELSE 'failed' END
+        AS status,
+      date_trunc('second', now() - ra2 * make_interval(days => %(days)s)) AS at
+    FROM (SELECT g, floor(random() * %(numbers)s)::int AS n, random() AS ra, random() AS ra2,
+                 random() AS rd, random() AS rs, random() AS rt, random() AS rp
+          FROM generate_series(1, %(calls)s) g) r
+  ) s
+) t
+"""
+
+
+def load(calls: int) -> dict[str, Any]:
+    from django.core.management import call_command
+    from django.db import connection
+
+    timings = {}
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    history_indexes = import_module("calls.migrations.0007_history_indexes")
+    with connection.schema_editor() as editor:
+        # Loaded without them, built afterwards (timed): what a production backfill does.
+        history_indexes.drop(None, editor)
+    world = load_people()
+    params = {
+        **world,
+        "first": FIRST,
+        "last": LAST,
+        "contacts": CONTACTS,
+        "numbers": NUMBERS,
+        "days": DAYS,
+        "calls": calls,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM contacts_contact")
+        params["base"] = cursor.fetchone()[0]
+        cursor.execute(CONTACTS_SQL, params)
+        cursor.execute(PHONES_SQL, params)
+        timings["setup_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        cursor.execute(CALLS_SQL, params)
+        timings["load_calls_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    with connection.schema_editor(atomic=False) as editor:
+        history_indexes.create(None, editor)
+    timings["history_indexes_s"] = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE calls_call")
+        cursor.execute("ANALYZE")
+    return {**world, **timings}
+
+
+# --- measuring ---------------------------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))
+    return ordered[int(rank) - 1]
+
+
+def scenarios(world: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """Each scenario's parameter sets, cycled through the repetitions."""
+    from django.utils import timezone
+
+    from calls.history.selectors import Sort, cursor_for, ordered
+    from calls.models import Call
+
+    today = timezone.localdate()
+    weeks = [(today - timedelta(days=7 * i + 7), today - timedelta(days=7 * i)) for i in range(12)]
+    statuses = ["busy", "no_answer", "completed", "missed", "failed", "canceled"]
+    deep = []
+    for page in range(200, 210):  # the cursor that ends page N-1 starts page N
+        last = ordered(Call.objects.all(), Sort.NEWEST)[(page - 1) * 50 - 1]
+        deep.append({"after": cursor_for(last, Sort.NEWEST)})
+    return {
+        "first page, no filter": [{}],
+        "agent": [{"agent": str(a)} for a in world["agents"]],
+        "status + 7-day range": [
+            {"status": s, "date_from": str(a), "date_to": str(b)}
+            for s in statuses
+            for a, b in weeks
+        ],
+        "whole number (0722 0xx xxx)": [
+            {"number": f"0722 {n // 1000:03d} {n % 1000:03d}"} for n in range(1234, 300_000, 9973)
+        ],
+        "partial number (5 digits)": [{"number": f"{n:05d}"} for n in range(12345, 99999, 2931)],
+        # A surname alone (a ninth of all contacts) and a specific person.
+        "contact name": [{"contact": last} for last in LAST]
+        + [{"contact": f"{FIRST[i % 10]} {LAST[i // 10 % 9]} {i}"} for i in range(5, 60_000, 6007)],
+        "project + longest first": [
+            {"project": str(p), "sort": "longest"} for p in world["projects"]
+        ],
+        "deep page 200 (keyset)": deep,
+    }
+
+
+def time_scenario(client, params: list[dict[str, str]], reps: int) -> tuple[dict, str]:
+    """Whole request (client) and selector only (the page query + 51 rows), in ms."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from calls.history import selectors
+    from calls.history.forms import HistoryFilterForm
+
+    user = client.session_user
+    request_ms, selector_ms = [], []
+    for i in range(reps + 3):
+        query = params[i % len(params)]
+        started = time.perf_counter()
+        response = client.get("/history/", query)
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, response.status_code
+        form = HistoryFilterForm(query, user=user)
+        form.is_valid()
+        filters = form.filters()
+        region = selectors.region_for(filters, user)
+        calls = selectors.filter_calls(selectors.visible_calls(user), filters, region)
+        started = time.perf_counter()
+        selectors.history_page(calls, filters.sort, query.get("after", ""))
+        if i >= 3:  # the first three warm the caches and the connection
+            request_ms.append(elapsed)
+            selector_ms.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/history/", params[0])
+    page_sql = next(q["sql"] for q in queries if 'FROM "calls_call"' in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + page_sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    return {"request": _stats(request_ms), "selector": _stats(selector_ms)}, plan
+
+
+def _stats(samples: list[float]) -> dict[str, float]:
+    return {
+        "p50": round(percentile(samples, 50), 1),
+        "p95": round(percentile(samples, 95), 1),
+        "p99": round(percentile(samples, 99), 1),
+    }
+
+
+def offset_contrast() -> float:
+    """The same deep page with OFFSET, for the record: what keyset avoids."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(
+            "SELECT id FROM calls_call ORDER BY requested_at DESC, id DESC OFFSET 9950 LIMIT 51"
+        )
+        cursor.fetchall()
+        return round((time.perf_counter() - started) * 1000, 1)
+
+
+def export_child() -> None:
+    """In its own process: stream the whole export, report time and memory."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.get(username="supervisor"))
+    client.get("/history/")  # import and warm everything the export touches
+    before = _status_kb("VmRSS")
+    started = time.perf_counter()
+    response = client.get("/history/export.csv")
+    rows = size = 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+        rows += chunk.count(b"\n")
+    print(
+        json.dumps(
+            {
+                "rows": rows - 1,
+                "mb": round(size / 1e6, 1),
+                "seconds": round(time.perf_counter() - started, 1),
+                "rss_before_mb": round(before / 1024, 1),
+                "peak_rss_mb": round(_status_kb("VmHWM") / 1024, 1),
+            }
+        )
+    )
+
+
+def _status_kb(field: str) -> int:
+    text = Path("/proc/self/status").read_text()
+    return int(re.search(rf"^{field}:\s+(\d+) kB", text, re.M).group(1))
+
+
+def measure_export(url: str, var_dir: str) -> dict[str, Any]:
+    reply = subprocess.run(
+        [sys.executable, __file__, "--export-child", "--url", url, "--var", var_dir],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=1800,
+    )
+    return json.loads(reply.stdout.strip().splitlines()[-1])
+
+
+def run(args) -> dict[str, Any]:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    world = load(args.calls)
+    result: dict[str, Any] = {k: round(v, 1) for k, v in world.items() if k.endswith("_s")}
+    result["calls"] = args.calls
+    client = Client()
+    client.session_user = User.objects.get(username="supervisor")
+    client.force_login(client.session_user)
+    plans = {}
+    result["pages_ms"] = {}
+    for name, params in scenarios(world).items():
+        result["pages_ms"][name], plans[name] = time_scenario(client, params, args.reps)
+        print(f"{name:32} {result['pages_ms'][name]}", flush=True)
+    agent_client = Client()
+    agent_client.session_user = User.objects.get(username="agent07")
+    agent_client.force_login(agent_client.session_user)
+    result["pages_ms"]["agent's own history"], plans["agent's own history"] = time_scenario(
+        agent_client, [{}], args.reps
+    )
+    result["offset_page_200_sql_ms"] = offset_contrast()
+    result["load_average"] = Path("/proc/loadavg").read_text().split()[:3]
+    result["export"] = measure_export(args.url, os.environ["PBXPORTAL_VAR_DIR"])
+    Path(args.plans).write_text("\n\n".join(f"## {k}\n{v}" for k, v in plans.items()))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=1_000_000)
+    parser.add_argument("--reps", type=int, default=60)
+    parser.add_argument("--url", default=DEFAULT_URL)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--plans", default=str(ROOT / "var" / "bench-history-plans.txt"), help="EXPLAIN output"
+    )
+    parser.add_argument("--export-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--var", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.export_child:
+        configure(args.url, args.var)
+        export_child()
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-history-") as var_dir:
+        configure(args.url, var_dir)
+        with bench_database(args.url, args.keep):
+            result = run(args)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

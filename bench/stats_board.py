@@ -1,0 +1,129 @@
+"""How long the statistics page's queries and the live board's poll take, run by hand.
+
+    .venv/bin/python bench/stats_board.py [--calls 200000] [--agents 40] [--repeat 5]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pbxportal .venv/bin/python bench/stats_board.py
+
+On a fresh test database (a temporary SQLite file, or test_<name> on PostgreSQL, dropped
+at the end) it creates one project, N agents and --calls calls spread over the last 30
+days (60 % answered, talk 10-600 s, wait 2-40 s, a few still ringing or talking), then
+times, as the median of --repeat runs:
+
+  - call_statistics() for "today" and "last 30 days" (totals, series, agent and project
+    tables with medians: percentile_cont on PostgreSQL, the Python fallback on SQLite);
+  - project_stamp(), which an open board without Redis runs 4 times a second;
+  - board(), rendered once per change.
+
+Results: docs/benchmarks.md ("Statistics and live board").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("PBXPORTAL_VAR_DIR", tempfile.mkdtemp(prefix="pbxportal-bench-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbxportal.test_settings")
+
+
+def seed(calls: int, agents: int) -> object:
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from calls.models import Agent, Call, PbxAccount, Project
+
+    rng = random.Random(7)
+    account = PbxAccount.objects.create(
+        name="bench", vendor="while1", base_url="http://127.0.0.1:9"
+    )
+    project = Project.objects.create(name="bench", pbx_account=account)
+    people = [
+        Agent.objects.create(
+            user=User.objects.create(username=f"agent{i}", first_name=f"Agent {i}"),
+            project=project,
+            extension=str(100 + i),
+        )
+        for i in range(agents)
+    ]
+    now = timezone.now()
+    batch = []
+    for _ in range(calls):
+        at = now - timedelta(seconds=rng.uniform(0, 30 * 86400))
+        call = Call(
+            project=project,
+            agent=rng.choice(people),
+            direction="outbound",
+            remote_number="+40722123456",
+            status="no_answer",
+            requested_at=at,
+        )
+        if rng.random() < 0.6:
+            call.status = "completed"
+            call.answered_at = at + timedelta(seconds=rng.uniform(2, 40))
+            call.duration = rng.randint(10, 600)
+            call.ended_at = call.answered_at + timedelta(seconds=call.duration)
+        batch.append(call)
+    wanted = [call.requested_at for call in batch]
+    Call.objects.bulk_create(batch, batch_size=5000)  # auto_now_add stamps "now" on each
+    for call, at in zip(batch, wanted, strict=True):
+        call.requested_at = at
+        call.updated_at = call.ended_at or at
+    Call.objects.bulk_update(batch, ["requested_at", "updated_at"], batch_size=5000)
+    return project
+
+
+def timed(label: str, repeat: int, work) -> None:
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        runs.append((time.perf_counter() - start) * 1000)
+    middle, low, high = statistics.median(runs), min(runs), max(runs)
+    print(f"{label:<30} median {middle:8.1f} ms  (min {low:.1f}, max {high:.1f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=200_000)
+    parser.add_argument("--agents", type=int, default=40)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    from calls.board.selectors import board, project_stamp
+    from calls.stats.period import parse_period
+    from calls.stats.selectors import call_statistics
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, keepdb=False)
+    try:
+        started = time.perf_counter()
+        project = seed(args.calls, args.agents)
+        print(
+            f"{connection.vendor}: {args.calls} calls, {args.agents} agents seeded in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
+        today, month = parse_period({"period": "today"}), parse_period({"period": "30d"})
+        timed("statistics, today", args.repeat, lambda: call_statistics(today))
+        timed("statistics, last 30 days", args.repeat, lambda: call_statistics(month))
+        timed("board stamp (poll tick)", args.repeat * 20, lambda: project_stamp(project.pk))
+        timed("board state", args.repeat, lambda: board(project))
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
