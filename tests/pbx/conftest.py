@@ -31,3 +31,7 @@ def receiver() -> Iterator[EventReceiver]:
     server = EventReceiver()
     yield server
     server.close()
+
+
+# Telphin adapter tests: a fake clock, a token cache on it, an adapter using both.
+from tests.pbx.telphin_support import adapter, cache, clock  # noqa: E402,F401

@@ -5,89 +5,28 @@ from __future__ import annotations
 import json
 import logging
 import socket
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 import requests
 import responses
-from responses import matchers
 
-from calls.pbx.base import OriginateRequest, PbxConfig, PbxError
-from calls.pbx.telphin import TelphinAdapter
+from calls.pbx.base import PbxError
 from calls.pbx.telphin_auth import InMemoryTokenCache, cache_key, cache_lifetime
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "telphin"
-BASE = "https://apiproxy.telphin.test"
-TOKEN_URL = f"{BASE}/oauth/token"
-EXT_URL = f"{BASE}/api/ver1.0/client/@me/extension/"
-CALLBACK_URL = f"{BASE}/api/ver1.0/extension/175/callback/"
-EVENTS_URL = f"{BASE}/api/ver1.0/extension/175/event/"
-SECRET = "s3cr3t-Client-Secret-9f8e7d"
-TOKEN_1 = "8SNsrS0jV35vfmKqKeKtRrHfpbg4UX"
-TOKEN_2 = "Qm3uTyq0Lr7dVxZ1NnB8cE4hWk2PsA"
-HOOK = "https://pbx.example.com/hooks/telphin/tok123/"
-
-
-def fixture(name: str):
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def cache(clock) -> InMemoryTokenCache:
-    return InMemoryTokenCache(clock)
-
-
-def make_adapter(cache, base_url: str = BASE, **credentials) -> TelphinAdapter:
-    config = PbxConfig(
-        base_url=base_url,
-        credentials=credentials or {"client_id": "app-175", "client_secret": SECRET},
-        connect_timeout=0.5,
-        read_timeout=1.0,
-    )
-    return TelphinAdapter(config, token_cache=cache)
-
-
-@pytest.fixture
-def adapter(cache) -> TelphinAdapter:
-    return make_adapter(cache)
-
-
-def call(**overrides) -> OriginateRequest:
-    values = {
-        "external_id": "0b6f6a0e-5d1c-4a55-9a37-2f1f8f0c1e11",
-        "number": "+79817654321",
-        "agent_extension": "000*099",
-        "caller_name": "Acme: Ivan Petrov",
-        "vendor_extension_id": "175",
-    }
-    values.update(overrides)
-    return OriginateRequest(**values)
-
-
-def add_token(rsps, name: str = "oauth_token.json", status: int = 200) -> None:
-    rsps.add(responses.POST, TOKEN_URL, json=fixture(name), status=status)
-
-
-def calls_to(rsps, url: str, method: str | None = None) -> list:
-    return [
-        c for c in rsps.calls
-        if c.request.url.split("?")[0] == url and (method is None or c.request.method == method)
-    ]
-
+from tests.pbx.telphin_support import (
+    BASE,
+    CALLBACK_URL,
+    EXT_URL,
+    SECRET,
+    TOKEN_1,
+    TOKEN_2,
+    TOKEN_URL,
+    add_token,
+    call,
+    calls_to,
+    fixture,
+    make_adapter,
+)
 
 # -- OAuth -----------------------------------------------------------------
 
@@ -100,7 +39,9 @@ def test_token_request_is_client_credentials_form():
     sent = responses.calls[0].request
     assert sent.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert parse_qs(sent.body) == {
-        "grant_type": ["client_credentials"], "client_id": ["app-175"], "client_secret": [SECRET],
+        "grant_type": ["client_credentials"],
+        "client_id": ["app-175"],
+        "client_secret": [SECRET],
     }
     assert responses.calls[1].request.headers["Authorization"] == f"Bearer {TOKEN_1}"
 
@@ -156,7 +97,8 @@ def test_401_gets_a_new_token_and_retries_exactly_once(adapter):
     assert len(adapter.list_extensions()) == 4
     sent = calls_to(responses, EXT_URL)
     assert [c.request.headers["Authorization"] for c in sent] == [
-        f"Bearer {TOKEN_1}", f"Bearer {TOKEN_2}",
+        f"Bearer {TOKEN_1}",
+        f"Bearer {TOKEN_2}",
     ]
     assert len(calls_to(responses, TOKEN_URL)) == 2
 
@@ -349,109 +291,3 @@ def test_logs_and_errors_never_show_secret_or_tokens(adapter, caplog):
 
 
 # -- Extensions and event subscriptions -------------------------------------
-
-
-@responses.activate
-def test_connection_counts_extensions(adapter):
-    add_token(responses)
-    responses.add(responses.GET, EXT_URL, json=fixture("extensions.json"))
-    check = adapter.test_connection()
-    assert check.ok and check.message == "Connected: 4 extensions" and not check.warnings
-    assert [e.name for e in adapter.list_extensions()][:2] == ["000*001", "000*099"]
-
-
-class FakeEvents:
-    """Telphin's /extension/175/event/ resource, with state, for responses."""
-
-    def __init__(self, items: list[dict]) -> None:
-        self.items = [dict(i) for i in items]
-        self.next_id = 100
-
-    def install(self, rsps) -> None:
-        item_url = matchers.re.compile(rf"{EVENTS_URL}(\d+)$")
-        rsps.add_callback(responses.GET, EVENTS_URL, callback=self.list)
-        rsps.add_callback(responses.POST, EVENTS_URL, callback=self.create)
-        rsps.add_callback(responses.PUT, item_url, callback=self.update)
-        rsps.add_callback(responses.DELETE, item_url, callback=self.delete)
-
-    def list(self, request):
-        return 200, {}, json.dumps(self.items)
-
-    def create(self, request):
-        item = {**json.loads(request.body), "id": self.next_id}
-        self.next_id += 1
-        self.items.append(item)
-        return 201, {}, json.dumps(item)
-
-    def update(self, request):
-        sub_id = int(request.url.rsplit("/", 1)[1])
-        item = next(i for i in self.items if i["id"] == sub_id)
-        item.update(json.loads(request.body))
-        return 200, {}, json.dumps(item)
-
-    def delete(self, request):
-        sub_id = int(request.url.rsplit("/", 1)[1])
-        if not any(i["id"] == sub_id for i in self.items):
-            return 404, {}, json.dumps({"message": "Not found"})
-        self.items = [i for i in self.items if i["id"] != sub_id]
-        return 204, {}, ""
-
-
-@responses.activate
-def test_register_webhooks_is_idempotent_and_leaves_others_alone(adapter):
-    add_token(responses)
-    fake = FakeEvents(fixture("events_existing.json"))
-    fake.install(responses)
-    crm = dict(fake.items[0])
-
-    first = adapter.register_webhooks(175, HOOK)
-    assert first.unchanged == (74,)  # hangup was already right
-    assert first.updated == (73,)  # answer: old URL token and GET -> POST
-    assert len(first.created) == 2  # dial-in, and dial-out beside the CRM's own
-    assert fake.items[0] == crm
-    ours = {i["event_type"]: i for i in fake.items if i["url"] == HOOK}
-    assert set(ours) == {"dial-in", "dial-out", "answer", "hangup"}
-    assert all(i["method"] == "POST" for i in ours.values())
-
-    writes_before = len([c for c in responses.calls if c.request.method in ("POST", "PUT")])
-    second = adapter.register_webhooks(175, HOOK)
-    writes_after = len([c for c in responses.calls if c.request.method in ("POST", "PUT")])
-    assert writes_after == writes_before
-    assert not second.created and not second.updated and len(second.unchanged) == 4
-
-
-@responses.activate
-def test_register_webhooks_reports_our_duplicates(adapter):
-    add_token(responses)
-    doubled = [
-        {"id": 1, "url": HOOK, "method": "POST", "event_type": "hangup"},
-        {"id": 2, "url": HOOK, "method": "POST", "event_type": "hangup"},
-    ]
-    FakeEvents(doubled).install(responses)
-    sync = adapter.register_webhooks(175, HOOK, event_types=("hangup",))
-    assert sync.unchanged == (1,) and sync.duplicates == (2,)
-
-
-@responses.activate
-def test_subscription_limit_is_a_sentence(adapter):
-    add_token(responses)
-    responses.add(responses.GET, EVENTS_URL, json=[])
-    responses.add(responses.POST, EVENTS_URL, json={"message": "Events limit exceeded"}, status=400)
-    with pytest.raises(PbxError, match="Events limit exceeded"):
-        adapter.register_webhooks(175, HOOK)
-
-
-@responses.activate
-def test_delete_event_subscription_is_idempotent(adapter):
-    add_token(responses)
-    fake = FakeEvents(fixture("events_existing.json"))
-    fake.install(responses)
-    adapter.delete_event_subscription(175, 73)
-    adapter.delete_event_subscription(175, 73)
-    assert [s.id for s in adapter.list_event_subscriptions(175)] == [72, 74]
-
-
-def test_cannot_hang_up(adapter):
-    assert TelphinAdapter.can_hangup is False
-    with pytest.raises(PbxError):
-        adapter.hangup("3584-x")

@@ -44,10 +44,15 @@ EXPECTED_BODY = (
 
 OK = {"has_error": False, "messages": [], "results": ["Call successfully originated for user: 101"]}
 INVALID_QUEUE = {
-    "has_error": True, "messages": ["Invalid Queue. Check if pbx queue exists"], "results": [],
+    "has_error": True,
+    "messages": ["Invalid Queue. Check if pbx queue exists"],
+    "results": [],
 }
 TOKEN_MISMATCH = {
-    "has_error": True, "messages": ["Token does not match"], "pagination": [], "results": [],
+    "has_error": True,
+    "messages": ["Token does not match"],
+    "pagination": [],
+    "results": [],
 }
 DEPRECATED = {
     "has_error": False,
@@ -236,7 +241,13 @@ def test_optional_fields_are_left_out_when_empty(pbx):
     )
     data = sent_data(pbx)
     assert list(data) == [
-        "project_id", "caller_id", "caller_id_name", "type", "destination", "external_id", "async",
+        "project_id",
+        "caller_id",
+        "caller_id_name",
+        "type",
+        "destination",
+        "external_id",
+        "async",
     ]
     assert data["caller_id_name"] == "+40212345678"  # the PBX requires a name
 
@@ -261,12 +272,19 @@ def test_customer_number_follows_the_pbx_dial_format(pbx, settings, number, expe
 def test_queue_destination_and_configured_trunk(pbx):
     pbx.post(ENDPOINT, json=OK)
     make_adapter(outbound_trunk="default-trunk").originate(
-        OriginateRequest(external_id="x1", number="+40212345678", agent_extension="101",
-                         destination_type="queue", destination="sales")
+        OriginateRequest(
+            external_id="x1",
+            number="+40212345678",
+            agent_extension="101",
+            destination_type="queue",
+            destination="sales",
+        )
     )
     data = sent_data(pbx)
     assert (data["type"], data["destination"], data["outbound_trunk"]) == (
-        "queue", "sales", "default-trunk",
+        "queue",
+        "sales",
+        "default-trunk",
     )
 
 
@@ -275,8 +293,9 @@ def test_missing_project_or_bad_destination_fails_before_sending(pbx):
         make_adapter(project_id="").originate(CALL)
     with pytest.raises(PbxError, match="user, queue, context"):
         make_adapter().originate(
-            OriginateRequest(external_id="x", number="+40212345678", agent_extension="1",
-                             destination_type="ivr")
+            OriginateRequest(
+                external_id="x", number="+40212345678", agent_extension="1", destination_type="ivr"
+            )
         )
     assert len(pbx.calls) == 0
 
@@ -337,8 +356,9 @@ def test_no_secret_reaches_the_logs(pbx, caplog):
 
 def test_events_use_the_generic_json_format():
     body = json.dumps({"event_id": "w1-1", "call_id": "c1", "event": "answer", "leg": "agent"})
-    request = InboundRequest(method="POST", path="/hooks/while1/t/", query={}, form={},
-                             body=body.encode(), headers={})
+    request = InboundRequest(
+        method="POST", path="/hooks/while1/t/", query={}, form={}, body=body.encode(), headers={}
+    )
     make_adapter().validate_request(request)  # no signing secret configured: accepted
     (event,) = make_adapter().parse_events(request)
     assert (event.kind, event.dedupe_key, event.leg) == ("answer", "w1-1", "agent")

@@ -32,7 +32,12 @@ DOC_SHOWN_HASH = "0f25e797e72d0dbba96d2c571a7bd6ba"
 
 def _php(*args: str, stdin: str | None = None, env: dict | None = None) -> str:
     done = subprocess.run(
-        [PHP, *args], input=stdin, capture_output=True, text=True, timeout=60, env=env,
+        [PHP, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
         check=False,
     )
     assert done.returncode in (0, 1), done.stderr
@@ -65,8 +70,10 @@ def test_php_script_still_produces_the_checked_in_vectors():
 def test_doc_example_hash_is_what_php_computes():
     en, ro = BY_NAME["doc-example-en"], BY_NAME["doc-example-ro"]
     assert en["api_key"] == ro["api_key"] == "your_api_key"
-    assert api_hash(ro["params"], "your_api_key") == ro["api_hash"] == (
-        "ba3600a7a08ea4b434898d481fa14ee8"
+    assert (
+        api_hash(ro["params"], "your_api_key")
+        == ro["api_hash"]
+        == ("ba3600a7a08ea4b434898d481fa14ee8")
     )
     assert api_hash(en["params"], "your_api_key") == en["api_hash"]
     # Neither variant gives the hash printed in the doc: it was made from other
@@ -76,7 +83,13 @@ def test_doc_example_hash_is_what_php_computes():
 
 def test_floats_print_as_php_prints_them():
     assert [php_float_str(v) for v in (1.0, 0.1 + 0.2, 1e14, 1e13, 1e-5, 1e-4, -0.0)] == [
-        "1", "0.3", "1.0E+14", "10000000000000", "1.0E-5", "0.0001", "-0",
+        "1",
+        "0.3",
+        "1.0E+14",
+        "10000000000000",
+        "1.0E-5",
+        "0.0001",
+        "-0",
     ]
 
 
@@ -90,7 +103,9 @@ def test_values_json_cannot_carry_are_refused():
 # Anything JSON can carry, as the PBX sees it after json_decode(..., true).
 _keys = st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
 _scalars = (
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
 )
@@ -106,8 +121,9 @@ _param_sets = st.lists(st.dictionaries(_keys, _values, max_size=5), min_size=1, 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_param_sets)
 def test_port_matches_php_for_any_json_parameters(param_sets):
-    php_queries = json.loads(_php(str(FIXTURES / "make_vectors.php"), "--stdin",
-                                  stdin=json.dumps(param_sets)))
+    php_queries = json.loads(
+        _php(str(FIXTURES / "make_vectors.php"), "--stdin", stdin=json.dumps(param_sets))
+    )
     assert [php_http_build_query(p) for p in param_sets] == php_queries
 
 
@@ -187,9 +203,11 @@ def php_pbx(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = subprocess.Popen(
-        [PHP, "-S", f"127.0.0.1:{port}", "router.php"], cwd=tmp_path,
+        [PHP, "-S", f"127.0.0.1:{port}", "router.php"],
+        cwd=tmp_path,
         env={"PATH": os.environ.get("PATH", ""), "API_KEY": "k3y~*+ ș"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 10
@@ -208,14 +226,21 @@ def php_pbx(tmp_path):
 @needs_php
 def test_adapter_request_verifies_in_php(php_pbx):
     def adapter(key: str) -> While1Adapter:
-        return While1Adapter(PbxConfig(
-            base_url=php_pbx, credentials={"api_token": "t", "api_key": key},
-            settings={"project_id": "7", "vars": {"SKIP": True, "L": [1, None, 2.5e20, "~*"]}},
-        ))
+        return While1Adapter(
+            PbxConfig(
+                base_url=php_pbx,
+                credentials={"api_token": "t", "api_key": key},
+                settings={"project_id": "7", "vars": {"SKIP": True, "L": [1, None, 2.5e20, "~*"]}},
+            )
+        )
 
     call = OriginateRequest(
-        external_id="e-1", number="+40212345678", agent_extension="101",
-        destination_type="queue", destination="coadă ~*", caller_name="Ștefan 😀 Ыы",
+        external_id="e-1",
+        number="+40212345678",
+        agent_extension="101",
+        destination_type="queue",
+        destination="coadă ~*",
+        caller_name="Ștefan 😀 Ыы",
         backend_link="https://crm.example/?a=1&b=~* c",
     )
     assert adapter("k3y~*+ ș").originate(call).ok
