@@ -14,6 +14,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 @cache
@@ -44,6 +45,8 @@ def decrypt_json(token: str) -> dict[str, Any]:
         return json.loads(_current().decrypt(token.encode()))
     except InvalidToken:
         raise UndecryptableCredentials(
-            "The stored PBX credentials cannot be decrypted with this server's keys; "
-            "check FIELD_ENCRYPTION_KEYS or enter the credentials again."
+            _(
+                "The stored PBX credentials cannot be decrypted with this server's keys; "
+                "check FIELD_ENCRYPTION_KEYS or enter the credentials again."
+            )
         ) from None

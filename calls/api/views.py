@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -48,12 +49,15 @@ def _filter_calls(calls: QuerySet[Call], params) -> QuerySet[Call]:
     if value := params.get("status"):
         if value not in CallStatus.values:
             raise ValidationError(
-                {"status": f"Unknown status; use one of {', '.join(CallStatus.values)}."}
+                {
+                    "status": _("Unknown status; use one of %(choices)s.")
+                    % {"choices": ", ".join(CallStatus.values)}
+                }
             )
         calls = calls.filter(status=value)
     if value := params.get("agent"):
         if not value.isdigit():
-            raise ValidationError({"agent": "Give the agent's numeric id."})
+            raise ValidationError({"agent": _("Give the agent's numeric id.")})
         calls = calls.filter(agent_id=int(value))
     for name, op in (("since", "gte"), ("until", "lte")):
         if value := params.get(name):
@@ -71,7 +75,7 @@ def _time_lookup(name: str, op: str, value: str) -> dict:
     if day:
         return {f"requested_at__date__{op}": day}
     if moment is None:
-        raise ValidationError({name: "Use a date (2026-11-27) or an ISO date-time."})
+        raise ValidationError({name: _("Use a date (2026-11-27) or an ISO date-time.")})
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return {f"requested_at__{op}": moment}
@@ -101,7 +105,7 @@ class CallListCreate(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         agent = Agent.objects.select_related("project").filter(user=request.user).first()
         if agent is None:
-            raise PermissionDenied("Only agents place calls: your user has no extension.")
+            raise PermissionDenied(_("Only agents place calls: your user has no extension."))
         body = StartCallSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         contact = None
@@ -110,7 +114,7 @@ class CallListCreate(generics.ListAPIView):
                 pk=body.validated_data["contact"], project=agent.project
             ).first()
             if contact is None:
-                raise ValidationError({"contact": "No such contact in your project."})
+                raise ValidationError({"contact": _("No such contact in your project.")})
         try:
             started = services.start_call(
                 agent=agent,
@@ -143,7 +147,7 @@ class CallHangup(APIView):
             visible_calls(request.user).select_related("project__pbx_account").filter(pk=pk).first()
         )
         if call is None:
-            raise NotFound("No such call.")
+            raise NotFound(_("No such call."))
         try:
             call = services.hangup(call=call)
             audit.call_hung_up(call, request.user)
