@@ -43,6 +43,7 @@ def apply_event(*, project: Project, vendor: str, event: NormalizedEvent) -> App
     transaction (a webhook request) no savepoint is made: any database error there
     rolls back the whole request, which the PBX then sends again.
     """
+    created = False
     with transaction.atomic(savepoint=False):
         call = _find_call(project, event) if event.kind in ACTIVE_MATCH_KINDS else None
         stored = _insert_once(project, vendor, event, call)
@@ -54,6 +55,7 @@ def apply_event(*, project: Project, vendor: str, event: NormalizedEvent) -> App
             if call is None:
                 log.info("event %s matches no call of project %s", event.dedupe_key, project.pk)
                 return Applied(event=stored, call=None)
+            created = True
             stored.call = call
             stored.save(update_fields=["call"])
         if call is None:
@@ -61,9 +63,9 @@ def apply_event(*, project: Project, vendor: str, event: NormalizedEvent) -> App
         changed = _transition(call, event)
         if changed and (call.status == CallStatus.ANSWERED or states.is_terminal(call.status)):
             callbacks.on_call_finished(call)  # opens or closes the number's callback
-    if changed:
+    if changed or created:  # a new inbound call is news even when its event changes nothing
         transaction.on_commit(lambda: live.publish(call))
-    return Applied(event=stored, call=call, changed=changed)
+    return Applied(event=stored, call=call, changed=changed or created)
 
 
 def _insert_once(

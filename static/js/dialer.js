@@ -81,8 +81,12 @@
     setInterval(tick, 1000);
     document.body.addEventListener("htmx:afterSwap", tick);
     document.body.addEventListener("htmx:sseMessage", tick);
-    document.body.addEventListener("htmx:afterSettle", screenPop);
-    document.body.addEventListener("htmx:sseMessage", screenPop);
+    // However the card got there (page load, a click, a live update), look at it once it
+    // is in the page: htmx's events for server-sent swaps may come before the swap.
+    var current = document.getElementById("current-call");
+    if (current && window.MutationObserver) {
+      new MutationObserver(screenPop).observe(current, { childList: true, subtree: true });
+    }
     screenPop();
   });
 })();

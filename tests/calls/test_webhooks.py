@@ -207,3 +207,21 @@ def test_admins_see_the_log_and_replay_from_it(client, call):
     client.force_login(make_user("admin", is_staff=True))
     page = client.get("/admin/calls/webhookrequest/")
     assert page.status_code == 200 and "Replay" in page.content.decode()
+
+
+def test_a_new_inbound_call_is_published_to_the_live_pages(
+    client, agent, monkeypatch, django_capture_on_commit_callbacks
+):
+    published = []
+    monkeypatch.setattr("calls.event_service.live.publish", published.append)
+    body = {
+        "event_id": "in-2",
+        "call_id": "pbx-10",
+        "event": "dial-in",
+        "direction": "inbound",
+        "from": "0744 555 666",
+        "extension": agent.extension,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, agent.project, body)
+    assert [c.vendor_call_id for c in published] == ["pbx-10"]  # the agent's page rings
