@@ -16,7 +16,7 @@ from calls import audit, roles
 from calls.admin_pages import records  # noqa: F401 - registers the record admins
 from calls.admin_pages.forms import PbxAccountForm, ProjectForm, credential_inputs
 from calls.admin_pages.voipcenter import voipcenter_page
-from calls.models import Agent, PbxAccount, Project, Vendor
+from calls.models import Agent, PbxAccount, Project, UserPreference, Vendor
 from calls.vendor_tools import ToolResult
 from calls.vendor_tools.agents import import_agents, register_webhooks
 from calls.vendor_tools.connection import check_connection
@@ -215,3 +215,11 @@ class AgentAdmin(admin.ModelAdmin):
 
 
 from calls.history import admin as _history_admin  # noqa: E402, F401
+
+
+@admin.register(UserPreference)
+class UserPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "language"]
+    list_filter = ["language"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user"]

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from calls import live, views
+from calls import live, preferences, views
 from calls.lookup import caller_lookup
 from calls.webhooks import EventWebhook
 
@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("preferences/language/", preferences.set_language, name="preferences-language"),
     path("hooks/<slug:vendor>/<str:token>/", EventWebhook.as_view(), name="event-webhook"),
     path("lookup/", caller_lookup, name="caller-lookup-query"),
     path("lookup/<str:token>/", caller_lookup, name="caller-lookup"),

@@ -14,6 +14,7 @@ from calls.models.setup import (
     PbxAccount,
     Project,
     ScreenPop,
+    UserPreference,
     Vendor,
     new_token,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "PbxAccount",
     "Project",
     "ScreenPop",
+    "UserPreference",
     "Vendor",
     "WebhookRequest",
     "WebhookVerdict",

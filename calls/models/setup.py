@@ -170,3 +170,34 @@ class Agent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_full_name() or self.user.get_username()} ({self.extension})"
+
+
+def language_choices() -> list[tuple[str, str]]:
+    # Language names stay in their own language: a user lost in a foreign UI finds theirs.
+    return [("", _("As my browser asks")), *settings.LANGUAGES]
+
+
+class UserPreference(models.Model):
+    """What a person chose for themselves, kept across browsers and devices."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="preference",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        default="",
+        choices=language_choices,
+        help_text=_("Empty: the language the browser asks for."),
+    )
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
