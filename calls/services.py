@@ -21,7 +21,7 @@ from calls.models import Agent, Call, CallDirection, CallStatus
 from calls.pbx.base import NotSupported, PbxError
 from calls.pbx.registry import UnknownVendor
 from contacts.models import Contact
-from contacts.phones import InvalidPhoneNumber, normalize_phone
+from contacts.phones import InvalidPhoneNumber, format_for_people, normalize_phone
 from pbxportal.crypto import UndecryptableCredentials
 
 log = logging.getLogger("calls.services")
@@ -70,7 +70,7 @@ def start_call(
                 return StartedCall(active, created=False)
             raise CallRefused(
                 _("You are already on a call to %(number)s; end it before starting another.")
-                % {"number": active.remote_number},
+                % {"number": format_for_people(active.remote_number, agent.project.region)},
                 code="agent_busy",
                 conflict=True,
             )

@@ -49,37 +49,60 @@ class SandboxAdapter(GenericEvents, PbxAdapter):
         return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return send(self.session, method, self._url(path), vendor_label="sandbox",
-                    timeout=self.timeout, headers=self._headers(), **kwargs)
+        return send(
+            self.session,
+            method,
+            self._url(path),
+            vendor_label="sandbox",
+            timeout=self.timeout,
+            headers=self._headers(),
+            **kwargs,
+        )
 
     def originate(self, request: OriginateRequest) -> OriginateResult:
-        body = {"external_id": request.external_id, "number": request.number,
-                "extension": request.target, "caller_name": request.caller_name}
+        body = {
+            "external_id": request.external_id,
+            "number": request.number,
+            "extension": request.target,
+            "caller_name": request.caller_name,
+        }
         if request.event_url:
             body["event_url"] = request.event_url
         response = self._send("POST", "/originate", json=body)
         reply = _reply(response)
         if response.status_code == 201 and reply.get("call_id"):
-            return OriginateResult(ok=True, vendor_call_id=str(reply["call_id"]),
-                                   message="The sandbox PBX is ringing the agent.")
-        return OriginateResult(ok=False, message=self._problem(response, reply),
-                               vendor_code=str(reply.get("error") or response.status_code))
+            return OriginateResult(
+                ok=True,
+                vendor_call_id=str(reply["call_id"]),
+                message="The sandbox PBX is ringing the agent.",
+            )
+        return OriginateResult(
+            ok=False,
+            message=self._problem(response, reply),
+            vendor_code=str(reply.get("error") or response.status_code),
+        )
 
     def _problem(self, response: requests.Response, reply: dict[str, Any]) -> str:
         said = str(reply.get("message") or "").strip()
         if response.status_code == 401:
-            return ("The sandbox PBX did not accept the API token; copy the account's "
-                    "api_token from var/sandbox.json (or the sandbox config) again.")
+            return (
+                "The sandbox PBX did not accept the API token; copy the account's "
+                "api_token from var/sandbox.json (or the sandbox config) again."
+            )
         if said:
             return f"The sandbox PBX refused the call: {said}"
-        return (f"The sandbox PBX answered HTTP {response.status_code} instead of a call id; "
-                "check the PBX address (it ends in /generic).")
+        return (
+            f"The sandbox PBX answered HTTP {response.status_code} instead of a call id; "
+            "check the PBX address (it ends in /generic)."
+        )
 
     def hangup(self, vendor_call_id: str) -> None:
         response = self._send("POST", f"/calls/{vendor_call_id}/hangup")
         if response.status_code == 404:
-            raise PbxError(f"The sandbox PBX has no call {vendor_call_id}; it may have ended "
-                           "and been forgotten after a sandbox restart.")
+            raise PbxError(
+                f"The sandbox PBX has no call {vendor_call_id}; it may have ended "
+                "and been forgotten after a sandbox restart."
+            )
         if response.status_code != 200:
             said = _reply(response).get("message") or f"HTTP {response.status_code}"
             raise PbxError(f"The sandbox PBX could not end the call: {said}")
@@ -91,6 +114,7 @@ class SandboxAdapter(GenericEvents, PbxAdapter):
             return ConnectionCheck(ok=False, message=exc.message)
         reply = _reply(response)
         if response.status_code == 200 and reply.get("account"):
-            return ConnectionCheck(ok=True, message=(
-                f"Connected to the sandbox PBX as account {reply['account']}."))
+            return ConnectionCheck(
+                ok=True, message=(f"Connected to the sandbox PBX as account {reply['account']}.")
+            )
         return ConnectionCheck(ok=False, message=self._problem(response, reply))

@@ -33,7 +33,7 @@ def test_an_impossible_number_is_refused_and_nothing_is_queued(agent, no_broker)
 
 def test_a_second_call_while_one_is_active_is_refused_with_a_sentence(agent):
     services.start_call(agent=agent, number="0722 123 456")
-    with pytest.raises(services.CallRefused, match="already on a call to \\+40722123456") as err:
+    with pytest.raises(services.CallRefused, match="already on a call to 0722 123 456") as err:
         services.start_call(agent=agent, number="0744 555 666")
     assert err.value.conflict and Call.objects.count() == 1
 
