@@ -104,32 +104,55 @@ async def _wake_ups(channel: str):
         await client.aclose()
 
 
-async def agent_events(agent_id: int):
-    """Server-sent events for one agent's page: the call card and recent calls on change."""
+async def change_stream(channel: str, stamp, render):
+    """Server-sent events: ``render()`` at once, then again whenever ``stamp()`` changes.
+
+    ``stamp`` is a cheap query (a max and a count); ``render`` returns finished SSE
+    text. Woken by Redis on ``channel`` or by each database poll tick.
+    """
     import time
 
     from asgiref.sync import sync_to_async
 
-    stamp_of = sync_to_async(_agent_stamp)
-    render = sync_to_async(_agent_fragments)
+    stamp_of = sync_to_async(stamp)
+    render_now = sync_to_async(render)
     yield "retry: 2000\n\n"
     last_stamp, last_beat = None, time.monotonic()
-    async for maybe_changed in _wake_ups(agent_channel(agent_id)):
+    async for maybe_changed in _wake_ups(channel):
         if maybe_changed:
-            stamp = await stamp_of(agent_id)
-            if stamp != last_stamp:
-                last_stamp = stamp
-                last_beat = time.monotonic()
-                yield await render(agent_id)
+            current = await stamp_of()
+            if current != last_stamp:
+                last_stamp, last_beat = current, time.monotonic()
+                yield await render_now()
                 continue
         if time.monotonic() - last_beat >= HEARTBEAT:
             last_beat = time.monotonic()
             yield ": keep-alive\n\n"
 
 
+def agent_events(agent_id: int):
+    """The agent page's stream: the call card and recent calls, on every change."""
+    from functools import partial
+
+    return change_stream(
+        agent_channel(agent_id),
+        partial(_agent_stamp, agent_id),
+        partial(_agent_fragments, agent_id),
+    )
+
+
+def event_stream_response(events):
+    from django.http import StreamingHttpResponse
+
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
+    return response
+
+
 async def agent_stream(request):
     """GET /live/agent/: one stream per open page; a reconnect gets the current state."""
-    from django.http import HttpResponse, StreamingHttpResponse
+    from django.http import HttpResponse
 
     from calls.models import Agent
 
@@ -139,7 +162,4 @@ async def agent_stream(request):
     agent = await Agent.objects.filter(user=user).afirst()
     if agent is None:
         return HttpResponse(status=404)
-    response = StreamingHttpResponse(agent_events(agent.pk), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
-    return response
+    return event_stream_response(agent_events(agent.pk))

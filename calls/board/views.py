@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
+from functools import partial
 
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from calls import roles
 from calls.board.selectors import board, project_stamp
-from calls.live import HEARTBEAT, _wake_ups, project_channel, sse
+from calls.live import change_stream, event_stream_response, project_channel, sse
 from calls.models import Project
 from calls.stats.access import supervisors_only
 
@@ -43,22 +43,13 @@ def board_fragment(project_id: int) -> str:
     return render_to_string("board/_board.html", {"board": board(project)})
 
 
-async def board_events(project_id: int) -> AsyncIterator[str]:
+def board_events(project_id: int) -> AsyncIterator[str]:
     """The board fragment now, then again whenever the project's calls change."""
-    stamp_of = sync_to_async(project_stamp)
-    render_board = sync_to_async(board_fragment)
-    yield "retry: 2000\n\n"
-    last_stamp, last_beat = None, time.monotonic()
-    async for maybe_changed in _wake_ups(project_channel(project_id)):
-        if maybe_changed:
-            stamp = await stamp_of(project_id)
-            if stamp != last_stamp:
-                last_stamp, last_beat = stamp, time.monotonic()
-                yield sse("board", await render_board(project_id))
-                continue
-        if time.monotonic() - last_beat >= HEARTBEAT:
-            last_beat = time.monotonic()
-            yield ": keep-alive\n\n"
+    return change_stream(
+        project_channel(project_id),
+        partial(project_stamp, project_id),
+        lambda: sse("board", board_fragment(project_id)),
+    )
 
 
 def _allowed_project(user, value: str | None) -> int | None:
@@ -77,7 +68,4 @@ async def board_stream(request: HttpRequest) -> HttpResponse:
     if project_id is None:
         status = 404 if await sync_to_async(roles.is_supervisor)(user) else 403
         return HttpResponse(status=status)
-    response = StreamingHttpResponse(board_events(project_id), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
-    return response
+    return event_stream_response(board_events(project_id))

@@ -1,6 +1,5 @@
 """The live board: each agent's state, callers waiting, today's counts, and its stream."""
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from django.utils import timezone
 from calls.board.selectors import board, project_stamp
 from calls.models import Call
 from tests.factories import make_agent, make_project, make_user
+from tests.streams import read_until
 
 pytestmark = pytest.mark.django_db
 
@@ -124,21 +124,6 @@ def test_the_board_lets_a_supervisor_choose_the_project(client, project, agent):
     client.force_login(make_user("supervisor"))
     page = client.get(reverse("board"), {"project": other.pk})
     assert f'data-agent="{someone.pk}"' in page.text and f'data-agent="{agent.pk}"' not in page.text
-
-
-async def read_until(response, needle: str, timeout: float = 5.0) -> str:
-    """Read the endless stream only until ``needle`` shows up."""
-    seen = ""
-    stream = aiter(response.streaming_content)
-
-    async def more() -> None:
-        nonlocal seen
-        while needle not in seen:
-            chunk = await anext(stream)
-            seen += chunk.decode() if isinstance(chunk, bytes) else chunk
-
-    await asyncio.wait_for(more(), timeout)
-    return seen
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,30 +1,14 @@
 """The agent page's live stream: the current state at once, then every change."""
 
-import asyncio
-
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.test import AsyncClient
 
 from calls import live
 from calls.models import Call
+from tests.streams import read_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def read_until(response, needle: str, timeout: float = 5.0) -> str:
-    """Read the (endless) stream until ``needle`` shows up."""
-    seen = ""
-    stream = aiter(response.streaming_content)
-
-    async def more() -> None:
-        nonlocal seen
-        while needle not in seen:
-            chunk = await anext(stream)
-            seen += chunk.decode() if isinstance(chunk, bytes) else chunk
-
-    await asyncio.wait_for(more(), timeout)
-    return seen
 
 
 async def open_stream(user):

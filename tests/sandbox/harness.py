@@ -10,25 +10,29 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.processes import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 MAX_ATTEMPTS = 4  # the sandbox's webhook delivery attempts (sandbox/events.py)
 
 # Fast timings so a whole simulated call takes well under a second.
 FAST = {
-    "SANDBOX_AGENT_ANSWER_DELAY": "0.05", "SANDBOX_CUSTOMER_ANSWER_DELAY": "0.05",
-    "SANDBOX_TALK_TIME": "0.1", "SANDBOX_RING_TIMEOUT": "0.3", "SANDBOX_HANG_TIME": "3",
+    "SANDBOX_AGENT_ANSWER_DELAY": "0.05",
+    "SANDBOX_CUSTOMER_ANSWER_DELAY": "0.05",
+    "SANDBOX_TALK_TIME": "0.1",
+    "SANDBOX_RING_TIMEOUT": "0.3",
+    "SANDBOX_HANG_TIME": "3",
     "SANDBOX_DELIVERY_BACKOFF": "0.05",
 }
 
@@ -43,8 +47,15 @@ class Reply:
         return json.loads(self.body)
 
 
-def http(method: str, url: str, *, json_body: Any = None, data: bytes | str | None = None,
-         headers: dict[str, str] | None = None, timeout: float = 5.0) -> Reply:
+def http(
+    method: str,
+    url: str,
+    *,
+    json_body: Any = None,
+    data: bytes | str | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 5.0,
+) -> Reply:
     """One request; HTTP errors are replies too, only transport errors raise."""
     headers = dict(headers or {})
     if json_body is not None:
@@ -58,16 +69,6 @@ def http(method: str, url: str, *, json_body: Any = None, data: bytes | str | No
             return Reply(reply.status, dict(reply.headers), reply.read())
     except urllib.error.HTTPError as exc:
         return Reply(exc.code, dict(exc.headers), exc.read())
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 class SandboxProcess:
@@ -102,6 +103,7 @@ class SandboxProcess:
 
     def wait_call(self, call_id: str, timeout: float = 10.0) -> dict[str, Any]:
         """The call once it ended and every delivery finished (delivered or gave up)."""
+
         def done() -> dict[str, Any] | None:
             snap = self.call(call_id)
             if not snap.get("outcome"):
@@ -112,6 +114,7 @@ class SandboxProcess:
                     if not target["ok"] and tries < MAX_ATTEMPTS and not _gave_up(target):
                         return None
             return snap
+
         return wait_for(done, timeout)
 
     def reset(self) -> None:
@@ -125,15 +128,30 @@ def _gave_up(target: dict[str, Any]) -> bool:
 
 
 @contextmanager
-def running_sandbox(log_dir: Path, env: dict[str, str] | None = None,
-                    config: Path | None = None) -> Iterator[SandboxProcess]:
+def running_sandbox(
+    log_dir: Path, env: dict[str, str] | None = None, config: Path | None = None
+) -> Iterator[SandboxProcess]:
     """Start ``python -m sandbox --port 0`` and stop it afterwards."""
     log_path = log_dir / f"sandbox-{uuid.uuid4().hex[:6]}.log"
-    cmd = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", "0",
-           "--config", str(config or log_dir / "no-such-config.json")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "sandbox",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--config",
+        str(config or log_dir / "no-such-config.json"),
+    ]
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **FAST, **(env or {})},
-                                stdout=subprocess.PIPE, stderr=log)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env={**os.environ, **FAST, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=log,
+        )
         try:
             line = proc.stdout.readline().decode()
             assert "listening on" in line, f"sandbox did not start: {log_path.read_text()}"
@@ -175,7 +193,8 @@ class EventReceiver:
         length = int(handler.headers.get("Content-Length") or 0)
         parts = urllib.parse.urlsplit(handler.path)
         entry = {
-            "method": handler.command, "path": parts.path,
+            "method": handler.command,
+            "path": parts.path,
             "query": dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True)),
             "headers": {k.lower(): v for k, v in handler.headers.items()},
             "body": handler.rfile.read(length) if length else b"",
