@@ -24,7 +24,6 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,12 +37,17 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from measure import (  # bench/ is on sys.path as the script's folder
+    cpu_seconds,
+    machine_busy,
+    summary,
+)
+from sse_client import TERMINAL, SseClient, login
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 ABORT = threading.Event()  # a process died or calls keep failing: stop clicking
 MAX_CONSECUTIVE_ERRORS = 5
-TERMINAL = {"completed", "failed", "no_answer", "busy", "canceled", "missed"}
 
 PRESETS = {
     # the embedded defaults: nothing to install
@@ -170,143 +174,6 @@ def setup_data(agents: int) -> None:
     print("BENCH-LOGINS " + json.dumps(logins), flush=True)
 
 
-# --- the SSE client -------------------------------------------------------------------
-
-CARD_STATUS = re.compile(r'class="card call-card status-([a-z_]+)"')
-CARD_WHO = re.compile(r"<strong>(.*?)</strong>", re.S)
-
-
-@dataclass
-class Card:
-    at: float  # time.time() when the recv() that completed this SSE event returned
-    status: str
-    digits: str
-
-
-class SseClient(threading.Thread):
-    """A plain HTTP/1.1 SSE reader on a socket: timestamps each event as it arrives."""
-
-    def __init__(self, host: str, port: int, cookies: str) -> None:
-        super().__init__(daemon=True)
-        self.host, self.port, self.cookies = host, port, cookies
-        self.cards: list[Card] = []
-        self.cond = threading.Condition()
-        self._stop = threading.Event()
-        self.error = ""
-        self.connected = threading.Event()
-
-    def run(self) -> None:
-        try:
-            self._read()
-        except Exception as exc:
-            if not self._stop.is_set():
-                self.error = f"{type(exc).__name__}: {exc}"
-        finally:
-            with self.cond:
-                self.cond.notify_all()
-
-    def _read(self) -> None:
-        sock = socket.create_connection((self.host, self.port), timeout=5)
-        sock.settimeout(0.5)
-        sock.sendall(
-            (f"GET /live/agent/ HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-             f"Accept: text/event-stream\r\nCookie: {self.cookies}\r\n\r\n").encode()
-        )
-        raw, body, chunked, head_done = b"", b"", False, False
-        try:
-            while not self._stop.is_set():
-                try:
-                    data = sock.recv(65536)
-                except TimeoutError:
-                    continue
-                now = time.time()
-                if not data:
-                    raise ConnectionError("stream closed by the server")
-                raw += data
-                if not head_done:
-                    if b"\r\n\r\n" not in raw:
-                        continue
-                    head, raw = raw.split(b"\r\n\r\n", 1)
-                    status_line = head.split(b"\r\n", 1)[0]
-                    if b" 200 " not in status_line:
-                        raise ConnectionError(status_line.decode())
-                    chunked = b"transfer-encoding: chunked" in head.lower()
-                    head_done = True
-                    self.connected.set()
-                if chunked:
-                    while True:
-                        line_end = raw.find(b"\r\n")
-                        if line_end < 0:
-                            break
-                        size = int(raw[:line_end].split(b";")[0], 16)
-                        if len(raw) < line_end + 2 + size + 2:
-                            break
-                        body += raw[line_end + 2:line_end + 2 + size]
-                        raw = raw[line_end + 2 + size + 2:]
-                        if size == 0:
-                            raise ConnectionError("stream ended")
-                else:
-                    body, raw = body + raw, b""
-                while b"\n\n" in body:
-                    message, body = body.split(b"\n\n", 1)
-                    self._message(message.decode(), now)
-        finally:
-            sock.close()
-
-    def _message(self, message: str, at: float) -> None:
-        event, data = "message", []
-        for line in message.split("\n"):
-            if line.startswith("event:"):
-                event = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].removeprefix(" "))
-        if event != "call":
-            return
-        html = "\n".join(data)
-        status = CARD_STATUS.search(html)
-        who = CARD_WHO.search(html)
-        card = Card(at, status.group(1) if status else "",
-                    re.sub(r"\D", "", who.group(1)) if who else "")
-        with self.cond:
-            self.cards.append(card)
-            self.cond.notify_all()
-
-    def wait_card(self, predicate, timeout: float, start: int = 0) -> Card | None:
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for card in self.cards[start:]:
-                    if predicate(card):
-                        return card
-                left = deadline - time.monotonic()
-                if left <= 0 or self.error or not self.is_alive():
-                    return None
-                self.cond.wait(left)
-
-    def idle(self) -> bool:
-        with self.cond:
-            return not self.cards or not self.cards[-1].status or (
-                self.cards[-1].status in TERMINAL)
-
-    def close(self) -> None:
-        self._stop.set()
-
-
-def login(base: str, username: str, password: str) -> str:
-    """Log in through /login/ like a browser; return the Cookie header value."""
-    session = requests.Session()
-    page = session.get(base + "/login/", timeout=5)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    reply = session.post(
-        base + "/login/", timeout=5, allow_redirects=False,
-        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
-        headers={"Referer": base + "/login/"},
-    )
-    if reply.status_code != 302 or "sessionid" not in session.cookies:
-        raise RuntimeError(f"login of {username} failed: HTTP {reply.status_code}")
-    return "; ".join(f"{k}={v}" for k, v in session.cookies.items())
-
-
 # --- one run ----------------------------------------------------------------------------
 
 
@@ -411,48 +278,6 @@ def collect_sandbox(sandbox_url: str, samples: list[Sample]) -> None:
                     sample.answer_sent = attempts[0].get("sent_at") or attempts[0]["at"]
                     sample.answer_attempts = len(attempts)
                     sample.webhook_ms = attempts[-1]["ms"]
-
-
-def cpu_seconds(pid: int, children: bool = False) -> float:
-    """utime+stime of ``pid``, with ``children``: and its live children (prefork pool)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    pids = [pid]
-    try:
-        if not children:
-            raise OSError
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    except OSError:
-        pass
-    for p in pids:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
-
-
-def machine_busy() -> tuple[float, float]:
-    """(busy, total) jiffies of the whole machine, from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * p // 100))
-    return ordered[int(rank) - 1]
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {}
-    return {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95),
-            "p99": percentile(values, 99), "max": max(values), "mean": statistics.fmean(values)}
 
 
 def run(args) -> dict[str, Any]:
