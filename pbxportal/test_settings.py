@@ -4,6 +4,9 @@ with a var/ of its own so tests never touch the data or broker of a running `mak
 import os
 from pathlib import Path
 
+# Test databases are created and dropped while the suite runs; a pool would keep
+# connections to them open. The pool itself is exercised by bench/click_to_pbx.py.
+os.environ.setdefault("DB_POOL", "0")
 os.environ.setdefault(
     "PBXPORTAL_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test")
 )
