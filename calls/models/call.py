@@ -45,25 +45,52 @@ TERMINAL_STATUSES = frozenset(
 class Call(models.Model):
     """One call, outbound (click-to-call) or inbound, as the product sees it."""
 
-    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="calls")
+    external_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("external id")
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="calls", verbose_name=_("project")
+    )
     agent = models.ForeignKey(
-        Agent, on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+        Agent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+        verbose_name=_("agent"),
     )
     contact = models.ForeignKey(
-        "contacts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+        "contacts.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+        verbose_name=_("contact"),
     )
-    direction = models.CharField(max_length=10, choices=CallDirection.choices)
+    direction = models.CharField(
+        max_length=10, choices=CallDirection.choices, verbose_name=_("direction")
+    )
     remote_number = models.CharField(_("number"), max_length=20, db_index=True)
-    status = models.CharField(max_length=20, choices=CallStatus.choices, default=CallStatus.QUEUED)
-    vendor_call_id = models.CharField(max_length=128, blank=True, default="", db_index=True)
+    status = models.CharField(
+        max_length=20,
+        choices=CallStatus.choices,
+        default=CallStatus.QUEUED,
+        verbose_name=_("status"),
+    )
+    vendor_call_id = models.CharField(
+        max_length=128, blank=True, default="", db_index=True, verbose_name=_("vendor call id")
+    )
     # NULL, not "", when absent: the unique (agent, key) constraint must ignore calls without one.
-    idempotency_key = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
-    requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.CharField(  # noqa: DJ001
+        max_length=128, null=True, blank=True, verbose_name=_("idempotency key")
+    )
+    requested_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=_("requested at")
+    )
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
     duration = models.PositiveIntegerField(_("talk time (s)"), null=True, blank=True)
-    failure_reason = models.TextField(blank=True, default="")
+    failure_reason = models.TextField(blank=True, default="", verbose_name=_("failure reason"))
     disposition = models.ForeignKey(
         "calls.Disposition",
         on_delete=models.PROTECT,
@@ -75,8 +102,10 @@ class Call(models.Model):
     note = models.TextField(_("note"), blank=True, default="")
     # The vendor's own recording address; may carry credentials, so it is only ever
     # fetched server-side behind our permission check, never shown or redirected to.
-    recording_url = models.CharField(max_length=1000, blank=True, default="", editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    recording_url = models.CharField(
+        max_length=1000, blank=True, default="", editable=False, verbose_name=_("recording url")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("call")
@@ -104,16 +133,25 @@ class Call(models.Model):
 class CallEvent(models.Model):
     """A raw event from the PBX, stored once (dedupe key) before it moves a call."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events")
-    call = models.ForeignKey(
-        Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="events", verbose_name=_("project")
     )
-    vendor = models.CharField(max_length=20, choices=Vendor.choices)
-    dedupe_key = models.CharField(max_length=255)
-    kind = models.CharField(max_length=20)
-    payload = models.JSONField(default=dict)
-    occurred_at = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    call = models.ForeignKey(
+        Call,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("call"),
+    )
+    vendor = models.CharField(max_length=20, choices=Vendor.choices, verbose_name=_("vendor"))
+    dedupe_key = models.CharField(max_length=255, verbose_name=_("dedupe key"))
+    kind = models.CharField(max_length=20, verbose_name=_("kind"))
+    payload = models.JSONField(default=dict, verbose_name=_("payload"))
+    occurred_at = models.DateTimeField(null=True, blank=True, verbose_name=_("occurred at"))
+    received_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=_("received at")
+    )
 
     class Meta:
         verbose_name = _("call event")

@@ -30,10 +30,12 @@ class PbxAccount(models.Model):
     vendor = models.CharField(_("vendor"), max_length=20, choices=Vendor.choices)
     base_url = models.URLField(_("API base URL"), max_length=300)
     # Fernet ciphertext of a JSON object; never rendered, never serialised.
-    credentials_encrypted = models.TextField(editable=False, blank=True, default="")
+    credentials_encrypted = models.TextField(
+        editable=False, blank=True, default="", verbose_name=_("credentials encrypted")
+    )
     last_warning = models.TextField(_("last vendor warning"), blank=True, default="")
-    last_warning_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    last_warning_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last warning at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("PBX account")
@@ -93,9 +95,21 @@ class Project(models.Model):
         editable=False,
         help_text=_("Set when calls are made but the PBX has sent no event for a while."),
     )
-    webhook_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    lookup_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    webhook_token = models.CharField(
+        max_length=64,
+        unique=True,
+        default=new_token,
+        editable=False,
+        verbose_name=_("webhook token"),
+    )
+    lookup_token = models.CharField(
+        max_length=64,
+        unique=True,
+        default=new_token,
+        editable=False,
+        verbose_name=_("lookup token"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("project")
@@ -128,8 +142,12 @@ class ScreenPop(models.TextChoices):
 class Agent(models.Model):
     """A person taking calls: a Django user in a project, with their PBX identity."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="agents")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name=_("user")
+    )
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="agents", verbose_name=_("project")
+    )
     extension = models.CharField(
         _("extension / SIP account"),
         max_length=64,

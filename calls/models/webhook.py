@@ -21,18 +21,25 @@ class WebhookRequest(models.Model):
     replays are safe because each event's dedupe key is applied once.
     """
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="webhook_requests")
-    vendor = models.CharField(max_length=20, choices=Vendor.choices)
-    received_at = models.DateTimeField(auto_now_add=True)
-    method = models.CharField(max_length=8)
-    query = models.TextField(blank=True, default="")
-    headers = models.JSONField(default=dict)
-    body = models.TextField(blank=True, default="")
-    remote_addr = models.GenericIPAddressField(null=True, blank=True)
-    verdict = models.CharField(max_length=10, choices=WebhookVerdict.choices)
-    events = models.PositiveSmallIntegerField(default=0)
-    applied = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True, default="")
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.CASCADE,
+        related_name="webhook_requests",
+        verbose_name=_("project"),
+    )
+    vendor = models.CharField(max_length=20, choices=Vendor.choices, verbose_name=_("vendor"))
+    received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received at"))
+    method = models.CharField(max_length=8, verbose_name=_("method"))
+    query = models.TextField(blank=True, default="", verbose_name=_("query"))
+    headers = models.JSONField(default=dict, verbose_name=_("headers"))
+    body = models.TextField(blank=True, default="", verbose_name=_("body"))
+    remote_addr = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("remote addr"))
+    verdict = models.CharField(
+        max_length=10, choices=WebhookVerdict.choices, verbose_name=_("verdict")
+    )
+    events = models.PositiveSmallIntegerField(default=0, verbose_name=_("events"))
+    applied = models.PositiveSmallIntegerField(default=0, verbose_name=_("applied"))
+    error = models.TextField(blank=True, default="", verbose_name=_("error"))
 
     class Meta:
         verbose_name = _("webhook request")

@@ -11,7 +11,9 @@ from calls.models.setup import Project
 class Disposition(models.Model):
     """An outcome an agent picks after a call ("Sale", "Call back later"), per project."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="dispositions")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="dispositions", verbose_name=_("project")
+    )
     name = models.CharField(_("name"), max_length=80)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
@@ -37,24 +39,43 @@ class CallbackReason(models.TextChoices):
 class Callback(models.Model):
     """A missed inbound call waiting for an agent to call the customer back."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="callbacks")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="callbacks", verbose_name=_("project")
+    )
     number = models.CharField(_("number"), max_length=20)
     contact = models.ForeignKey(
-        "contacts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "contacts.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("contact"),
     )
     missed_call = models.ForeignKey(
-        "calls.Call", on_delete=models.CASCADE, related_name="callbacks_opened"
+        "calls.Call",
+        on_delete=models.CASCADE,
+        related_name="callbacks_opened",
+        verbose_name=_("missed call"),
     )
     missed_count = models.PositiveSmallIntegerField(_("missed calls"), default=1)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last attempt at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     closed_reason = models.CharField(
-        max_length=20, choices=CallbackReason.choices, blank=True, default=""
+        max_length=20,
+        choices=CallbackReason.choices,
+        blank=True,
+        default="",
+        verbose_name=_("closed reason"),
     )
     closed_by_call = models.ForeignKey(
-        "calls.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "calls.Call",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by call"),
     )
 
     class Meta:
