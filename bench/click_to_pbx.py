@@ -23,20 +23,25 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
+from bench_processes import (
+    _up,
+    flush_redis_db,
+    free_port,
+    postgres_database,
+    process,
+    wait_for,
+)
 from measure import (  # bench/ is on sys.path as the script's folder
     cpu_seconds,
     machine_busy,
@@ -59,86 +64,6 @@ PRESETS = {
         "redis": "redis://127.0.0.1:6379/12",
     },
 }
-
-
-# --- processes ---------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise RuntimeError(f"{what}: not ready within {timeout} s")
-
-
-def stop(proc: subprocess.Popen, name: str, sigint: bool = False) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGINT if sigint else signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        print(f"{name} did not stop on SIGTERM, killing it", file=sys.stderr)
-        proc.kill()
-        proc.wait(timeout=5)
-
-
-@contextmanager
-def process(cmd: list[str], env: dict[str, str], log: Path, name: str,
-            stdout_pipe: bool = False, sigint: bool = False) -> Iterator[subprocess.Popen]:
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stderr=out,
-            stdout=subprocess.PIPE if stdout_pipe else out,
-            start_new_session=True,  # our Ctrl-C reaches only us; we stop them in order
-        )
-        try:
-            yield proc
-        finally:
-            stop(proc, name, sigint)
-
-
-def _up(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=1).status_code == 200
-    except requests.RequestException:
-        return False
-
-
-@contextmanager
-def postgres_database(url: str) -> Iterator[None]:
-    """A fresh database named in ``url``; dropped afterwards."""
-    import psycopg
-
-    parts = urllib.parse.urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or "bench" not in name:
-        raise SystemExit(f"refusing to recreate database {name!r}: its name must contain 'bench'")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def flush_redis_db(url: str) -> None:
-    """Empty the broker's Redis database (the bench owns it: no stale messages)."""
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
 
 
 # --- data set-up (runs in a child process with the product's settings) ---------------
@@ -169,8 +94,13 @@ def setup_data(agents: int) -> None:
         user = User.objects.create_user(f"bench{i:03d}", password=password)
         user.groups.add(group)
         Agent.objects.create(user=user, project=project, extension=str(300 + i))
-        logins.append({"username": user.username, "password": password,
-                       "token": Token.objects.create(user=user).key})
+        logins.append(
+            {
+                "username": user.username,
+                "password": password,
+                "token": Token.objects.create(user=user).key,
+            }
+        )
     print("BENCH-LOGINS " + json.dumps(logins), flush=True)
 
 
@@ -209,8 +139,15 @@ def number_for(i: int) -> str:
     return f"+40722{i % 100000:05d}1"
 
 
-def place_calls(args, base: str, agents: Agents, samples: list[Sample],
-                indices: list[int], worker_id: int, warmup: bool) -> None:
+def place_calls(
+    args,
+    base: str,
+    agents: Agents,
+    samples: list[Sample],
+    indices: list[int],
+    worker_id: int,
+    warmup: bool,
+) -> None:
     """One clicking 'user': sequential calls over its share of the agents."""
     mine = [a for a in range(len(agents.logins)) if a % args.concurrency == worker_id]
     http = requests.Session()
@@ -232,8 +169,9 @@ def place_calls(args, base: str, agents: Agents, samples: list[Sample],
         headers = {"Authorization": f"Token {agents.logins[agent]['token']}"}
         sample.sent = time.time()
         try:
-            reply = http.post(base + "/api/v1/calls/", json={"number": sample.number},
-                              headers=headers, timeout=10)
+            reply = http.post(
+                base + "/api/v1/calls/", json={"number": sample.number}, headers=headers, timeout=10
+            )
             sample.responded = time.time()
             sample.http_status = reply.status_code
             if reply.status_code != 202:
@@ -243,7 +181,9 @@ def place_calls(args, base: str, agents: Agents, samples: list[Sample],
         if not sample.error:
             card = stream.wait_card(
                 lambda c, s=sample: c.status == "answered" and c.digits.endswith(s.tail),
-                args.call_timeout, start=seen)
+                args.call_timeout,
+                start=seen,
+            )
             if card is None:
                 sample.error = "no 'answered' card on the SSE stream in time"
             else:
@@ -307,10 +247,25 @@ def run(args) -> dict[str, Any]:
                 stack.enter_context(postgres_database(database))
             if broker.startswith("redis"):
                 flush_redis_db(broker)
-            sandbox = stack.enter_context(process(
-                [PY, "-m", "sandbox", "--host", "127.0.0.1", "--port", "0",
-                 "--config", str(var / "sandbox.json")],
-                {**os.environ, **timing}, logs / "sandbox.log", "sandbox", stdout_pipe=True))
+            sandbox = stack.enter_context(
+                process(
+                    [
+                        PY,
+                        "-m",
+                        "sandbox",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        "0",
+                        "--config",
+                        str(var / "sandbox.json"),
+                    ],
+                    {**os.environ, **timing},
+                    logs / "sandbox.log",
+                    "sandbox",
+                    stdout_pipe=True,
+                )
+            )
             line = sandbox.stdout.readline().decode()
             if "listening on" not in line:
                 raise RuntimeError(f"sandbox did not start; see {logs / 'sandbox.log'}")
@@ -326,36 +281,73 @@ def run(args) -> dict[str, Any]:
                 "SANDBOX_PBX_URL": sandbox_url,
                 "LOG_LEVEL": "WARNING",
                 "DEBUG": "0",
-                **({"CELERY_POLLING_INTERVAL": str(args.polling_interval)}
-                   if args.polling_interval is not None else {}),
+                **(
+                    {"CELERY_POLLING_INTERVAL": str(args.polling_interval)}
+                    if args.polling_interval is not None
+                    else {}
+                ),
             }
             env.pop("CELERY_RESULT_BACKEND", None)
-            setup = subprocess.run([PY, __file__, "--_setup", str(args.agents)], cwd=ROOT,
-                                   env=env, capture_output=True, text=True, timeout=300)
+            setup = subprocess.run(
+                [PY, __file__, "--_setup", str(args.agents)],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
             marker = [ln for ln in setup.stdout.splitlines() if ln.startswith("BENCH-LOGINS ")]
             if setup.returncode or not marker:
                 raise RuntimeError(f"set-up failed:\n{setup.stdout}\n{setup.stderr}")
             agents.logins = json.loads(marker[0].split(" ", 1)[1])
-            wait_for(lambda: any(a["name"] == "demo-while1" for a in requests.get(
-                sandbox_url + "/_sandbox/accounts", timeout=2).json()), 10,
-                "sandbox reading var/sandbox.json")
+            wait_for(
+                lambda: any(
+                    a["name"] == "demo-while1"
+                    for a in requests.get(sandbox_url + "/_sandbox/accounts", timeout=2).json()
+                ),
+                10,
+                "sandbox reading var/sandbox.json",
+            )
 
-            worker_cmd = [PY, "-m", "celery", "-A", "pbxportal", "worker", "--loglevel",
-                          "WARNING", "--pool", args.pool, "--hostname",
-                          f"bench-{os.getpid()}@%h"]
+            worker_cmd = [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "pbxportal",
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--pool",
+                args.pool,
+                "--hostname",
+                f"bench-{os.getpid()}@%h",
+            ]
             if args.pool != "solo":
                 worker_cmd += ["--concurrency", str(args.worker_concurrency)]
             worker_cmd += args.worker_arg
             worker = stack.enter_context(process(worker_cmd, env, logs / "worker.log", "worker"))
-            uvicorn_cmd = [PY, "-m", "uvicorn", args.asgi, "--host",
-                           "127.0.0.1", "--port", str(web_port), "--no-access-log",
-                           "--log-level", "warning", *args.uvicorn_arg]
+            uvicorn_cmd = [
+                PY,
+                "-m",
+                "uvicorn",
+                args.asgi,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(web_port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                *args.uvicorn_arg,
+            ]
             web = stack.enter_context(process(uvicorn_cmd, env, logs / "web.log", "uvicorn"))
             wait_for(lambda: _up(base + "/healthz"), 30, "uvicorn")
 
             for entry in agents.logins:
-                stream = SseClient("127.0.0.1", web_port, login(base, entry["username"],
-                                                                 entry["password"]))
+                stream = SseClient(
+                    "127.0.0.1", web_port, login(base, entry["username"], entry["password"])
+                )
                 stream.start()
                 agents.streams.append(stream)
                 stack.callback(stream.close)
@@ -368,17 +360,24 @@ def run(args) -> dict[str, Any]:
                 while not ABORT.wait(0.5):
                     for name, proc in (("sandbox", sandbox), ("worker", worker), ("web", web)):
                         if proc.poll() is not None:
-                            print(f"{name} exited ({proc.returncode}), stopping; "
-                                  f"see its log (--keep)", file=sys.stderr)
+                            print(
+                                f"{name} exited ({proc.returncode}), stopping; "
+                                f"see its log (--keep)",
+                                file=sys.stderr,
+                            )
                             ABORT.set()
 
             threading.Thread(target=watch, daemon=True).start()
             stack.callback(ABORT.set)
             # warm-up: proves the worker consumes and fills every process's caches
             warm = list(range(100000 - args.warmup, 100000))
-            threads = [threading.Thread(target=place_calls, args=(
-                args, base, agents, samples, warm[w::args.concurrency], w, True))
-                for w in range(args.concurrency)]
+            threads = [
+                threading.Thread(
+                    target=place_calls,
+                    args=(args, base, agents, samples, warm[w :: args.concurrency], w, True),
+                )
+                for w in range(args.concurrency)
+            ]
             for t in threads:
                 t.start()
             for t in threads:
@@ -386,36 +385,64 @@ def run(args) -> dict[str, Any]:
             if args.profile:
                 args.profile.mkdir(parents=True, exist_ok=True)
                 for name, proc in (("web", web), ("worker", worker)):
-                    stack.enter_context(process(
-                        [str(Path(PY).with_name("py-spy")), "record", "--pid", str(proc.pid),
-                         "--subprocesses", "--rate", "200", "--format", "raw",
-                         *(["--idle"] if args.profile_idle else []),
-                         "-o", str(args.profile / f"{name}.txt")],
-                        os.environ, args.profile / f"py-spy-{name}.log", f"py-spy {name}",
-                        sigint=True))
+                    stack.enter_context(
+                        process(
+                            [
+                                str(Path(PY).with_name("py-spy")),
+                                "record",
+                                "--pid",
+                                str(proc.pid),
+                                "--subprocesses",
+                                "--rate",
+                                "200",
+                                "--format",
+                                "raw",
+                                *(["--idle"] if args.profile_idle else []),
+                                "-o",
+                                str(args.profile / f"{name}.txt"),
+                            ],
+                            os.environ,
+                            args.profile / f"py-spy-{name}.log",
+                            f"py-spy {name}",
+                            sigint=True,
+                        )
+                    )
                 time.sleep(1)
-            procs = {"web": web.pid, "worker": worker.pid, "sandbox": sandbox.pid,
-                     "bench": os.getpid()}
+            procs = {
+                "web": web.pid,
+                "worker": worker.pid,
+                "sandbox": sandbox.pid,
+                "bench": os.getpid(),
+            }
             cpu_before = {k: cpu_seconds(v, k == "worker") for k, v in procs.items()}
             busy_before = machine_busy()
             started = time.time()
             measured = list(range(args.calls))
-            threads = [threading.Thread(target=place_calls, args=(
-                args, base, agents, samples, measured[w::args.concurrency], w, False))
-                for w in range(args.concurrency)]
+            threads = [
+                threading.Thread(
+                    target=place_calls,
+                    args=(args, base, agents, samples, measured[w :: args.concurrency], w, False),
+                )
+                for w in range(args.concurrency)
+            ]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
             elapsed = time.time() - started
-            cpu = {k: round((cpu_seconds(v, k == "worker") - cpu_before[k]) * 1000
-                            / max(args.calls, 1), 1) for k, v in procs.items()}
+            cpu = {
+                k: round(
+                    (cpu_seconds(v, k == "worker") - cpu_before[k]) * 1000 / max(args.calls, 1), 1
+                )
+                for k, v in procs.items()
+            }
             busy_after = machine_busy()
             machine = (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
             # let the last calls end, so no event goes to a stopped web process
             for stream in agents.streams:
-                stream.wait_card(lambda c: c.status in TERMINAL, args.talk_time + 5,
-                                 start=len(stream.cards) - 1)
+                stream.wait_card(
+                    lambda c: c.status in TERMINAL, args.talk_time + 5, start=len(stream.cards) - 1
+                )
             # let the last answer deliveries be recorded, then read the sandbox's records
             time.sleep(0.5)
             collect_sandbox(sandbox_url, samples)
@@ -429,24 +456,34 @@ def run(args) -> dict[str, Any]:
             shutil.rmtree(var, ignore_errors=True)
 
     measured_samples = [s for s in samples if not s.warmup]
-    click = [(s.originate_received - s.sent) * 1000 for s in measured_samples
-             if s.originate_received]
-    sse = [(s.answered_card - s.answer_sent) * 1000 for s in measured_samples
-           if s.answered_card and s.answer_sent]
+    click = [
+        (s.originate_received - s.sent) * 1000 for s in measured_samples if s.originate_received
+    ]
+    sse = [
+        (s.answered_card - s.answer_sent) * 1000
+        for s in measured_samples
+        if s.answered_card and s.answer_sent
+    ]
     http_ms = [(s.responded - s.sent) * 1000 for s in measured_samples if s.responded]
     webhook = [s.webhook_ms for s in measured_samples if s.webhook_ms is not None]
     return {
         "preset": args.preset,
         "database": re.sub(r"sqlite:///.*", "sqlite (fresh file)", database),
-        "broker": broker, "redis_url": redis_url or "(none: DB poll)",
-        "pool": args.pool, "worker_concurrency": args.worker_concurrency,
-        "polling_interval": args.polling_interval, "concurrency": args.concurrency,
-        "agents": args.agents, "calls": args.calls, "elapsed_s": round(elapsed, 1),
+        "broker": broker,
+        "redis_url": redis_url or "(none: DB poll)",
+        "pool": args.pool,
+        "worker_concurrency": args.worker_concurrency,
+        "polling_interval": args.polling_interval,
+        "concurrency": args.concurrency,
+        "agents": args.agents,
+        "calls": args.calls,
+        "elapsed_s": round(elapsed, 1),
         "errors": [f"#{s.index}: {s.error}" for s in measured_samples if s.error][:10],
         "error_count": sum(1 for s in measured_samples if s.error),
         "retried_answer_deliveries": sum(1 for s in measured_samples if s.answer_attempts > 1),
         "stream_errors": stream_errors,
-        "cpu_ms_per_call": cpu, "machine_busy": round(machine, 3),
+        "cpu_ms_per_call": cpu,
+        "machine_busy": round(machine, 3),
         "click_to_pbx_ms": summary(click),
         "event_to_sse_ms": summary(sse),
         "post_response_ms": summary(http_ms),
@@ -467,16 +504,20 @@ def report(result: dict[str, Any]) -> str:
         f"{result['machine_busy'] * 100:.0f}% of {os.cpu_count()} cores",
         f"{'metric (ms)':<22}{'n':>6}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}{'mean':>9}",
     ]
-    for key, label in (("click_to_pbx_ms", "(a) click -> PBX"),
-                       ("event_to_sse_ms", "(b) event -> SSE"),
-                       ("post_response_ms", "    POST -> 202"),
-                       ("answer_webhook_ms", "    answer webhook")):
+    for key, label in (
+        ("click_to_pbx_ms", "(a) click -> PBX"),
+        ("event_to_sse_ms", "(b) event -> SSE"),
+        ("post_response_ms", "    POST -> 202"),
+        ("answer_webhook_ms", "    answer webhook"),
+    ):
         s = result[key]
         if not s:
             lines.append(f"{label:<22}{'no data':>6}")
             continue
-        lines.append(f"{label:<22}{s['n']:>6}" + "".join(
-            f"{s[k]:>9.1f}" for k in ("p50", "p95", "p99", "max", "mean")))
+        lines.append(
+            f"{label:<22}{s['n']:>6}"
+            + "".join(f"{s[k]:>9.1f}" for k in ("p50", "p95", "p99", "max", "mean"))
+        )
     for error in result["errors"] + result["stream_errors"]:
         lines.append("  error: " + error)
     return "\n".join(lines)
@@ -488,39 +529,61 @@ def main() -> None:
         setup_data(int(sys.argv[2]))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="embedded",
-                        help="embedded: SQLite + filesystem broker + DB poll; "
-                        "redis: PostgreSQL + Redis broker + Redis pub/sub")
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="embedded",
+        help="embedded: SQLite + filesystem broker + DB poll; "
+        "redis: PostgreSQL + Redis broker + Redis pub/sub",
+    )
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=10, help="calls not measured")
     parser.add_argument("--concurrency", type=int, default=1, help="parallel clickers")
-    parser.add_argument("--agents", type=int, default=0,
-                        help="agents (default 8 per clicker)")
+    parser.add_argument("--agents", type=int, default=0, help="agents (default 8 per clicker)")
     parser.add_argument("--pause", type=float, default=0.05, help="s between one clicker's calls")
     parser.add_argument("--database-url", help="override the preset's (name must hold 'bench')")
     parser.add_argument("--broker-url", help="override the preset's CELERY_BROKER_URL")
     parser.add_argument("--redis-url", help="override the preset's REDIS_URL ('' = DB poll)")
     parser.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
     parser.add_argument("--worker-concurrency", type=int, default=2)
-    parser.add_argument("--polling-interval", type=float,
-                        help="CELERY_POLLING_INTERVAL (filesystem broker), default: settings")
-    parser.add_argument("--worker-arg", action="append", default=[],
-                        help="extra celery worker argument (repeatable)")
-    parser.add_argument("--uvicorn-arg", action="append", default=[],
-                        help="extra uvicorn argument (repeatable)")
+    parser.add_argument(
+        "--polling-interval",
+        type=float,
+        help="CELERY_POLLING_INTERVAL (filesystem broker), default: settings",
+    )
+    parser.add_argument(
+        "--worker-arg",
+        action="append",
+        default=[],
+        help="extra celery worker argument (repeatable)",
+    )
+    parser.add_argument(
+        "--uvicorn-arg", action="append", default=[], help="extra uvicorn argument (repeatable)"
+    )
     parser.add_argument("--agent-answer-delay", type=float, default=0.05)
     parser.add_argument("--customer-answer-delay", type=float, default=0.1)
-    parser.add_argument("--talk-time", type=float, default=0.8,
-                        help="s; longer than the SSE poll interval so 'answered' is seen")
+    parser.add_argument(
+        "--talk-time",
+        type=float,
+        default=0.8,
+        help="s; longer than the SSE poll interval so 'answered' is seen",
+    )
     parser.add_argument("--call-timeout", type=float, default=10.0)
-    parser.add_argument("--profile", type=Path,
-                        help="py-spy (pip install py-spy) web and worker during the measured "
-                        "calls; collapsed stacks into this folder")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="py-spy (pip install py-spy) web and worker during the measured "
+        "calls; collapsed stacks into this folder",
+    )
     parser.add_argument("--profile-idle", action="store_true", help="py-spy --idle (wall time)")
-    parser.add_argument("--settings", default="pbxportal.settings",
-                        help="DJANGO_SETTINGS_MODULE for every process (experiments)")
-    parser.add_argument("--asgi", default="pbxportal.asgi:application",
-                        help="uvicorn application (experiments)")
+    parser.add_argument(
+        "--settings",
+        default="pbxportal.settings",
+        help="DJANGO_SETTINGS_MODULE for every process (experiments)",
+    )
+    parser.add_argument(
+        "--asgi", default="pbxportal.asgi:application", help="uvicorn application (experiments)"
+    )
     parser.add_argument("--json", type=Path, help="write the result (and samples) here")
     parser.add_argument("--samples", action="store_true", help="keep per-call samples in --json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary var dir (logs)")

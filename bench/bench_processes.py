@@ -1,0 +1,104 @@
+"""Processes and stores for the end-to-end benchmarks: start, wait, stop, clean up."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise RuntimeError(f"{what}: not ready within {timeout} s")
+
+
+def stop(proc: subprocess.Popen, name: str, sigint: bool = False) -> None:
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGINT if sigint else signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        print(f"{name} did not stop on SIGTERM, killing it", file=sys.stderr)
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+@contextmanager
+def process(
+    cmd: list[str],
+    env: dict[str, str],
+    log: Path,
+    name: str,
+    stdout_pipe: bool = False,
+    sigint: bool = False,
+) -> Iterator[subprocess.Popen]:
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stderr=out,
+            stdout=subprocess.PIPE if stdout_pipe else out,
+            start_new_session=True,  # our Ctrl-C reaches only us; we stop them in order
+        )
+        try:
+            yield proc
+        finally:
+            stop(proc, name, sigint)
+
+
+def _up(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@contextmanager
+def postgres_database(url: str) -> Iterator[None]:
+    """A fresh database named in ``url``; dropped afterwards."""
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or "bench" not in name:
+        raise SystemExit(f"refusing to recreate database {name!r}: its name must contain 'bench'")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def flush_redis_db(url: str) -> None:
+    """Empty the broker's Redis database (the bench owns it: no stale messages)."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
