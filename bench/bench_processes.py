@@ -78,8 +78,8 @@ def _up(url: str) -> bool:
 
 
 @contextmanager
-def postgres_database(url: str) -> Iterator[None]:
-    """A fresh database named in ``url``; dropped afterwards."""
+def postgres_database(url: str, keep: bool = False) -> Iterator[None]:
+    """A fresh database named in ``url``; dropped afterwards unless ``keep``."""
     import psycopg
 
     parts = urllib.parse.urlsplit(url)
@@ -93,8 +93,21 @@ def postgres_database(url: str) -> Iterator[None]:
     try:
         yield
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not keep:
+            _close_django_connections()
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _close_django_connections() -> None:
+    """A bench that ran Django in this process holds connections to the database."""
+    if "django.db" in sys.modules:
+        from django.conf import settings
+
+        if settings.configured:
+            from django.db import connections
+
+            connections.close_all()
 
 
 def flush_redis_db(url: str) -> None:

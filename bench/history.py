@@ -26,13 +26,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bench_processes import postgres_database
 from history_data import FIRST, LAST, load  # bench/ is on sys.path: the script's folder
 from measure import percentile
 
@@ -52,29 +50,6 @@ def configure(url: str, var_dir: str) -> None:
     import django
 
     django.setup()
-
-
-@contextmanager
-def bench_database(url: str, keep: bool) -> Iterator[None]:
-    import psycopg
-
-    parts = urllib.parse.urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or "bench" not in name:
-        raise SystemExit(f"refusing to recreate database {name!r}: its name must contain 'bench'")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield
-    finally:
-        if not keep:
-            from django.db import connections
-
-            connections.close_all()
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- data ------------------------------------------------------------------------------
@@ -265,7 +240,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="bench-history-") as var_dir:
         configure(args.url, var_dir)
-        with bench_database(args.url, args.keep):
+        with postgres_database(args.url, args.keep):
             result = run(args)
     print(json.dumps(result, indent=2))
 
