@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -115,3 +116,55 @@ def flush_redis_db(url: str) -> None:
     import redis
 
     redis.Redis.from_url(url).flushdb()
+
+
+# --- the product's processes ---------------------------------------------------------
+
+PY = sys.executable
+
+
+def start_sandbox(stack, config: Path, env: dict[str, str], log: Path):
+    """``python -m sandbox`` on a free port; returns the process and its base URL."""
+    cmd = [PY, "-m", "sandbox", "--host", "127.0.0.1", "--port", "0", "--config", str(config)]
+    sandbox = stack.enter_context(process(cmd, env, log, "sandbox", stdout_pipe=True))
+    line = sandbox.stdout.readline().decode()
+    if "listening on" not in line:
+        raise RuntimeError(f"sandbox did not start; see {log}")
+    return sandbox, line.rsplit(" ", 1)[-1].strip()
+
+
+def start_worker(stack, env: dict[str, str], log: Path, extra: list[str]):
+    cmd = [
+        PY,
+        "-m",
+        "celery",
+        "-A",
+        "pbxportal",
+        "worker",
+        "--loglevel",
+        "WARNING",
+        "--hostname",
+        f"bench-{os.getpid()}@%h",
+        *extra,
+    ]
+    return stack.enter_context(process(cmd, env, log, "worker"))
+
+
+def start_uvicorn(stack, env: dict[str, str], log: Path, app: str, port: int, extra: list[str]):
+    cmd = [
+        PY,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        *extra,
+    ]
+    web = stack.enter_context(process(cmd, env, log, "uvicorn"))
+    wait_for(lambda: _up(f"http://127.0.0.1:{port}/healthz"), 30, "uvicorn")
+    return web

@@ -29,18 +29,28 @@ import tempfile
 import threading
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
 from bench_processes import (
-    _up,
     flush_redis_db,
     free_port,
     postgres_database,
     process,
+    start_sandbox,
+    start_uvicorn,
+    start_worker,
     wait_for,
+)
+from click_calls import (
+    ABORT,
+    Agents,
+    Sample,
+    collect_sandbox,
+    place_calls,
+    report,
+    setup_data,
 )
 from measure import (  # bench/ is on sys.path as the script's folder
     cpu_seconds,
@@ -51,8 +61,6 @@ from sse_client import TERMINAL, SseClient, login
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
-ABORT = threading.Event()  # a process died or calls keep failing: stop clicking
-MAX_CONSECUTIVE_ERRORS = 5
 
 PRESETS = {
     # the embedded defaults: nothing to install
@@ -64,160 +72,6 @@ PRESETS = {
         "redis": "redis://127.0.0.1:6379/12",
     },
 }
-
-
-# --- data set-up (runs in a child process with the product's settings) ---------------
-
-
-def setup_data(agents: int) -> None:
-    """Migrate, load the demo, add bench agents with API tokens; print their logins."""
-    import django
-
-    django.setup()
-    import secrets
-
-    from django.contrib.auth.models import Group, User
-    from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
-
-    from calls import roles
-    from calls.demo import load_demo
-    from calls.models import Agent, Project
-
-    call_command("migrate", verbosity=0, interactive=False)
-    load_demo()
-    project = Project.objects.get(name="Demo call centre")
-    group = Group.objects.get(name=roles.AGENT)
-    logins = []
-    for i in range(agents):
-        password = secrets.token_urlsafe(12)
-        user = User.objects.create_user(f"bench{i:03d}", password=password)
-        user.groups.add(group)
-        Agent.objects.create(user=user, project=project, extension=str(300 + i))
-        logins.append(
-            {
-                "username": user.username,
-                "password": password,
-                "token": Token.objects.create(user=user).key,
-            }
-        )
-    print("BENCH-LOGINS " + json.dumps(logins), flush=True)
-
-
-# --- one run ----------------------------------------------------------------------------
-
-
-@dataclass
-class Sample:
-    index: int
-    agent: int
-    number: str
-    sent: float
-    http_status: int = 0
-    responded: float = 0.0
-    answered_card: float | None = None
-    originate_received: float | None = None
-    answer_sent: float | None = None
-    answer_attempts: int = 0
-    webhook_ms: float | None = None
-    error: str = ""
-    warmup: bool = False
-
-    @property
-    def tail(self) -> str:
-        return self.number[-6:]
-
-
-@dataclass
-class Agents:
-    logins: list[dict]
-    streams: list[SseClient] = field(default_factory=list)
-
-
-def number_for(i: int) -> str:
-    # RO mobile +40 722 xxx xxx; ends in 1, so never one of the sandbox's magic endings.
-    return f"+40722{i % 100000:05d}1"
-
-
-def place_calls(
-    args,
-    base: str,
-    agents: Agents,
-    samples: list[Sample],
-    indices: list[int],
-    worker_id: int,
-    warmup: bool,
-) -> None:
-    """One clicking 'user': sequential calls over its share of the agents."""
-    mine = [a for a in range(len(agents.logins)) if a % args.concurrency == worker_id]
-    http = requests.Session()
-    failures = 0
-    for n, i in enumerate(indices):
-        if ABORT.is_set():
-            return
-        agent = mine[n % len(mine)]
-        stream = agents.streams[agent]
-        # one active call per agent: wait until its previous call has ended
-        sample = Sample(i, agent, number_for(i), sent=0.0, warmup=warmup)
-        try:
-            wait_for(stream.idle, args.call_timeout + args.talk_time, f"agent {agent} free", 0.01)
-        except RuntimeError as exc:
-            sample.error = f"{exc}; last cards: {[c.status for c in stream.cards[-4:]]}"
-            samples.append(sample)
-            continue
-        seen = len(stream.cards)
-        headers = {"Authorization": f"Token {agents.logins[agent]['token']}"}
-        sample.sent = time.time()
-        try:
-            reply = http.post(
-                base + "/api/v1/calls/", json={"number": sample.number}, headers=headers, timeout=10
-            )
-            sample.responded = time.time()
-            sample.http_status = reply.status_code
-            if reply.status_code != 202:
-                sample.error = f"HTTP {reply.status_code}: {reply.text[:200]}"
-        except requests.RequestException as exc:
-            sample.error = f"{type(exc).__name__}: {exc}"
-        if not sample.error:
-            card = stream.wait_card(
-                lambda c, s=sample: c.status == "answered" and c.digits.endswith(s.tail),
-                args.call_timeout,
-                start=seen,
-            )
-            if card is None:
-                sample.error = "no 'answered' card on the SSE stream in time"
-            else:
-                sample.answered_card = card.at
-        samples.append(sample)
-        failures = failures + 1 if sample.error else 0
-        if failures >= MAX_CONSECUTIVE_ERRORS:
-            print(f"{failures} calls failed in a row, stopping: {sample.error}", file=sys.stderr)
-            ABORT.set()
-        if args.pause:
-            time.sleep(args.pause)
-
-
-def collect_sandbox(sandbox_url: str, samples: list[Sample]) -> None:
-    """Originate receive times and answer-event send times, matched by customer number."""
-    by_tail = {s.tail: s for s in samples}
-    for entry in requests.get(sandbox_url + "/_sandbox/requests?since=0", timeout=10).json():
-        if "originate" not in entry["path"]:
-            continue
-        caller = str((entry["params"].get("data") or {}).get("caller_id", ""))
-        sample = by_tail.get(re.sub(r"\D", "", caller)[-6:])
-        if sample and sample.originate_received is None:
-            sample.originate_received = entry["time"]
-    for call in requests.get(sandbox_url + "/_sandbox/calls", timeout=30).json():
-        sample = by_tail.get(re.sub(r"\D", "", str(call["info"].get("customer", "")))[-6:])
-        if sample is None:
-            continue
-        for event in call["events"]:
-            if event["event"] == "answer" and event["leg"] == "customer":
-                attempts = [a for d in event["deliveries"] for a in d["attempts"]]
-                if attempts:
-                    sample.answer_sent = attempts[0].get("sent_at") or attempts[0]["at"]
-                    sample.answer_attempts = len(attempts)
-                    sample.webhook_ms = attempts[-1]["ms"]
 
 
 def run(args) -> dict[str, Any]:
@@ -247,29 +101,9 @@ def run(args) -> dict[str, Any]:
                 stack.enter_context(postgres_database(database))
             if broker.startswith("redis"):
                 flush_redis_db(broker)
-            sandbox = stack.enter_context(
-                process(
-                    [
-                        PY,
-                        "-m",
-                        "sandbox",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        "0",
-                        "--config",
-                        str(var / "sandbox.json"),
-                    ],
-                    {**os.environ, **timing},
-                    logs / "sandbox.log",
-                    "sandbox",
-                    stdout_pipe=True,
-                )
+            sandbox, sandbox_url = start_sandbox(
+                stack, var / "sandbox.json", {**os.environ, **timing}, logs / "sandbox.log"
             )
-            line = sandbox.stdout.readline().decode()
-            if "listening on" not in line:
-                raise RuntimeError(f"sandbox did not start; see {logs / 'sandbox.log'}")
-            sandbox_url = line.rsplit(" ", 1)[-1].strip()
             env = {
                 **os.environ,
                 "DJANGO_SETTINGS_MODULE": args.settings,
@@ -309,40 +143,11 @@ def run(args) -> dict[str, Any]:
                 "sandbox reading var/sandbox.json",
             )
 
-            worker_cmd = [
-                PY,
-                "-m",
-                "celery",
-                "-A",
-                "pbxportal",
-                "worker",
-                "--loglevel",
-                "WARNING",
-                "--pool",
-                args.pool,
-                "--hostname",
-                f"bench-{os.getpid()}@%h",
-            ]
+            worker_args = ["--pool", args.pool, *args.worker_arg]
             if args.pool != "solo":
-                worker_cmd += ["--concurrency", str(args.worker_concurrency)]
-            worker_cmd += args.worker_arg
-            worker = stack.enter_context(process(worker_cmd, env, logs / "worker.log", "worker"))
-            uvicorn_cmd = [
-                PY,
-                "-m",
-                "uvicorn",
-                args.asgi,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(web_port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-                *args.uvicorn_arg,
-            ]
-            web = stack.enter_context(process(uvicorn_cmd, env, logs / "web.log", "uvicorn"))
-            wait_for(lambda: _up(base + "/healthz"), 30, "uvicorn")
+                worker_args += ["--concurrency", str(args.worker_concurrency)]
+            worker = start_worker(stack, env, logs / "worker.log", worker_args)
+            web = start_uvicorn(stack, env, logs / "web.log", args.asgi, web_port, args.uvicorn_arg)
 
             for entry in agents.logins:
                 stream = SseClient(
@@ -490,37 +295,6 @@ def run(args) -> dict[str, Any]:
         "answer_webhook_ms": summary(webhook),
         "samples": [s.__dict__ for s in measured_samples] if args.samples else [],
     }
-
-
-def report(result: dict[str, Any]) -> str:
-    lines = [
-        f"preset={result['preset']} db={result['database']} broker={result['broker']} "
-        f"live={result['redis_url']} pool={result['pool']}x{result['worker_concurrency']} "
-        f"polling={result['polling_interval']} concurrency={result['concurrency']} "
-        f"agents={result['agents']} calls={result['calls']} in {result['elapsed_s']} s, "
-        f"errors={result['error_count']} retried-deliveries="
-        f"{result['retried_answer_deliveries']}",
-        f"CPU ms per call: {result['cpu_ms_per_call']}; machine busy "
-        f"{result['machine_busy'] * 100:.0f}% of {os.cpu_count()} cores",
-        f"{'metric (ms)':<22}{'n':>6}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}{'mean':>9}",
-    ]
-    for key, label in (
-        ("click_to_pbx_ms", "(a) click -> PBX"),
-        ("event_to_sse_ms", "(b) event -> SSE"),
-        ("post_response_ms", "    POST -> 202"),
-        ("answer_webhook_ms", "    answer webhook"),
-    ):
-        s = result[key]
-        if not s:
-            lines.append(f"{label:<22}{'no data':>6}")
-            continue
-        lines.append(
-            f"{label:<22}{s['n']:>6}"
-            + "".join(f"{s[k]:>9.1f}" for k in ("p50", "p95", "p99", "max", "mean"))
-        )
-    for error in result["errors"] + result["stream_errors"]:
-        lines.append("  error: " + error)
-    return "\n".join(lines)
 
 
 def main() -> None:

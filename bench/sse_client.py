@@ -49,8 +49,10 @@ class SseClient(threading.Thread):
         sock = socket.create_connection((self.host, self.port), timeout=5)
         sock.settimeout(0.5)
         sock.sendall(
-            (f"GET /live/agent/ HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-             f"Accept: text/event-stream\r\nCookie: {self.cookies}\r\n\r\n").encode()
+            (
+                f"GET /live/agent/ HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                f"Accept: text/event-stream\r\nCookie: {self.cookies}\r\n\r\n"
+            ).encode()
         )
         raw, body, chunked, head_done = b"", b"", False, False
         try:
@@ -81,8 +83,8 @@ class SseClient(threading.Thread):
                         size = int(raw[:line_end].split(b";")[0], 16)
                         if len(raw) < line_end + 2 + size + 2:
                             break
-                        body += raw[line_end + 2:line_end + 2 + size]
-                        raw = raw[line_end + 2 + size + 2:]
+                        body += raw[line_end + 2 : line_end + 2 + size]
+                        raw = raw[line_end + 2 + size + 2 :]
                         if size == 0:
                             raise ConnectionError("stream ended")
                 else:
@@ -105,8 +107,9 @@ class SseClient(threading.Thread):
         html = "\n".join(data)
         status = CARD_STATUS.search(html)
         who = CARD_WHO.search(html)
-        card = Card(at, status.group(1) if status else "",
-                    re.sub(r"\D", "", who.group(1)) if who else "")
+        card = Card(
+            at, status.group(1) if status else "", re.sub(r"\D", "", who.group(1)) if who else ""
+        )
         with self.cond:
             self.cards.append(card)
             self.cond.notify_all()
@@ -125,8 +128,9 @@ class SseClient(threading.Thread):
 
     def idle(self) -> bool:
         with self.cond:
-            return not self.cards or not self.cards[-1].status or (
-                self.cards[-1].status in TERMINAL)
+            return (
+                not self.cards or not self.cards[-1].status or (self.cards[-1].status in TERMINAL)
+            )
 
     def close(self) -> None:
         self._stop.set()
@@ -138,7 +142,9 @@ def login(base: str, username: str, password: str) -> str:
     page = session.get(base + "/login/", timeout=5)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     reply = session.post(
-        base + "/login/", timeout=5, allow_redirects=False,
+        base + "/login/",
+        timeout=5,
+        allow_redirects=False,
         data={"username": username, "password": password, "csrfmiddlewaretoken": token},
         headers={"Referer": base + "/login/"},
     )

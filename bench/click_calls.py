@@ -1,0 +1,204 @@
+"""The clicking side of bench/click_to_pbx.py: demo data, placing calls, reading results."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from bench_processes import wait_for
+from sse_client import SseClient
+
+ABORT = threading.Event()  # a process died or calls keep failing: stop clicking
+MAX_CONSECUTIVE_ERRORS = 5
+
+
+# --- data set-up (runs in a child process with the product's settings) ---------------
+
+
+def setup_data(agents: int) -> None:
+    """Migrate, load the demo, add bench agents with API tokens; print their logins."""
+    import django
+
+    django.setup()
+    import secrets
+
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+    from rest_framework.authtoken.models import Token
+
+    from calls import roles
+    from calls.demo import load_demo
+    from calls.models import Agent, Project
+
+    call_command("migrate", verbosity=0, interactive=False)
+    load_demo()
+    project = Project.objects.get(name="Demo call centre")
+    group = Group.objects.get(name=roles.AGENT)
+    logins = []
+    for i in range(agents):
+        password = secrets.token_urlsafe(12)
+        user = User.objects.create_user(f"bench{i:03d}", password=password)
+        user.groups.add(group)
+        Agent.objects.create(user=user, project=project, extension=str(300 + i))
+        logins.append(
+            {
+                "username": user.username,
+                "password": password,
+                "token": Token.objects.create(user=user).key,
+            }
+        )
+    print("BENCH-LOGINS " + json.dumps(logins), flush=True)
+
+
+# --- one run ----------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    index: int
+    agent: int
+    number: str
+    sent: float
+    http_status: int = 0
+    responded: float = 0.0
+    answered_card: float | None = None
+    originate_received: float | None = None
+    answer_sent: float | None = None
+    answer_attempts: int = 0
+    webhook_ms: float | None = None
+    error: str = ""
+    warmup: bool = False
+
+    @property
+    def tail(self) -> str:
+        return self.number[-6:]
+
+
+@dataclass
+class Agents:
+    logins: list[dict]
+    streams: list[SseClient] = field(default_factory=list)
+
+
+def number_for(i: int) -> str:
+    # RO mobile +40 722 xxx xxx; ends in 1, so never one of the sandbox's magic endings.
+    return f"+40722{i % 100000:05d}1"
+
+
+def place_calls(
+    args,
+    base: str,
+    agents: Agents,
+    samples: list[Sample],
+    indices: list[int],
+    worker_id: int,
+    warmup: bool,
+) -> None:
+    """One clicking 'user': sequential calls over its share of the agents."""
+    mine = [a for a in range(len(agents.logins)) if a % args.concurrency == worker_id]
+    http = requests.Session()
+    failures = 0
+    for n, i in enumerate(indices):
+        if ABORT.is_set():
+            return
+        agent = mine[n % len(mine)]
+        stream = agents.streams[agent]
+        # one active call per agent: wait until its previous call has ended
+        sample = Sample(i, agent, number_for(i), sent=0.0, warmup=warmup)
+        try:
+            wait_for(stream.idle, args.call_timeout + args.talk_time, f"agent {agent} free", 0.01)
+        except RuntimeError as exc:
+            sample.error = f"{exc}; last cards: {[c.status for c in stream.cards[-4:]]}"
+            samples.append(sample)
+            continue
+        seen = len(stream.cards)
+        headers = {"Authorization": f"Token {agents.logins[agent]['token']}"}
+        sample.sent = time.time()
+        try:
+            reply = http.post(
+                base + "/api/v1/calls/", json={"number": sample.number}, headers=headers, timeout=10
+            )
+            sample.responded = time.time()
+            sample.http_status = reply.status_code
+            if reply.status_code != 202:
+                sample.error = f"HTTP {reply.status_code}: {reply.text[:200]}"
+        except requests.RequestException as exc:
+            sample.error = f"{type(exc).__name__}: {exc}"
+        if not sample.error:
+            card = stream.wait_card(
+                lambda c, s=sample: c.status == "answered" and c.digits.endswith(s.tail),
+                args.call_timeout,
+                start=seen,
+            )
+            if card is None:
+                sample.error = "no 'answered' card on the SSE stream in time"
+            else:
+                sample.answered_card = card.at
+        samples.append(sample)
+        failures = failures + 1 if sample.error else 0
+        if failures >= MAX_CONSECUTIVE_ERRORS:
+            print(f"{failures} calls failed in a row, stopping: {sample.error}", file=sys.stderr)
+            ABORT.set()
+        if args.pause:
+            time.sleep(args.pause)
+
+
+def collect_sandbox(sandbox_url: str, samples: list[Sample]) -> None:
+    """Originate receive times and answer-event send times, matched by customer number."""
+    by_tail = {s.tail: s for s in samples}
+    for entry in requests.get(sandbox_url + "/_sandbox/requests?since=0", timeout=10).json():
+        if "originate" not in entry["path"]:
+            continue
+        caller = str((entry["params"].get("data") or {}).get("caller_id", ""))
+        sample = by_tail.get(re.sub(r"\D", "", caller)[-6:])
+        if sample and sample.originate_received is None:
+            sample.originate_received = entry["time"]
+    for call in requests.get(sandbox_url + "/_sandbox/calls", timeout=30).json():
+        sample = by_tail.get(re.sub(r"\D", "", str(call["info"].get("customer", "")))[-6:])
+        if sample is None:
+            continue
+        for event in call["events"]:
+            if event["event"] == "answer" and event["leg"] == "customer":
+                attempts = [a for d in event["deliveries"] for a in d["attempts"]]
+                if attempts:
+                    sample.answer_sent = attempts[0].get("sent_at") or attempts[0]["at"]
+                    sample.answer_attempts = len(attempts)
+                    sample.webhook_ms = attempts[-1]["ms"]
+
+
+def report(result: dict[str, Any]) -> str:
+    lines = [
+        f"preset={result['preset']} db={result['database']} broker={result['broker']} "
+        f"live={result['redis_url']} pool={result['pool']}x{result['worker_concurrency']} "
+        f"polling={result['polling_interval']} concurrency={result['concurrency']} "
+        f"agents={result['agents']} calls={result['calls']} in {result['elapsed_s']} s, "
+        f"errors={result['error_count']} retried-deliveries="
+        f"{result['retried_answer_deliveries']}",
+        f"CPU ms per call: {result['cpu_ms_per_call']}; machine busy "
+        f"{result['machine_busy'] * 100:.0f}% of {os.cpu_count()} cores",
+        f"{'metric (ms)':<22}{'n':>6}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}{'mean':>9}",
+    ]
+    for key, label in (
+        ("click_to_pbx_ms", "(a) click -> PBX"),
+        ("event_to_sse_ms", "(b) event -> SSE"),
+        ("post_response_ms", "    POST -> 202"),
+        ("answer_webhook_ms", "    answer webhook"),
+    ):
+        s = result[key]
+        if not s:
+            lines.append(f"{label:<22}{'no data':>6}")
+            continue
+        lines.append(
+            f"{label:<22}{s['n']:>6}"
+            + "".join(f"{s[k]:>9.1f}" for k in ("p50", "p95", "p99", "max", "mean"))
+        )
+    for error in result["errors"] + result["stream_errors"]:
+        lines.append("  error: " + error)
+    return "\n".join(lines)
