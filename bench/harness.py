@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -263,3 +264,13 @@ def machine() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} cores, {cpu}, Python {sys.version.split()[0]}"
+
+
+def run_in_fresh_database(run, args, db_name: str, prefix: str) -> int:
+    """A wrk benchmark's main: wrk present, a scratch folder and database, total time."""
+    need_wrk()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp, postgres_database(db_name):
+        run(args, Path(tmp))
+    print(f"total {time.monotonic() - started:.0f} s")
+    return 0

@@ -27,7 +27,6 @@ import argparse
 import json
 import random
 import sys
-import tempfile
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -204,15 +203,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=15, help="length of each wrk run")
     parser.add_argument("--seed", type=int, default=20251127)
     args = parser.parse_args()
-    harness.need_wrk()
-    started = time.monotonic()
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-lookup-") as tmp,
-        harness.postgres_database(DB_NAME),
-    ):
-        run(args, Path(tmp))
-    print(f"total {time.monotonic() - started:.0f} s")
-    return 0
+    return harness.run_in_fresh_database(run, args, DB_NAME, "bench-lookup-")
 
 
 if __name__ == "__main__":

@@ -24,8 +24,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import tempfile
-import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -332,15 +330,7 @@ def main() -> int:
         help="REDIS_URL for live updates ('' for none, as without Redis)",
     )
     args = parser.parse_args()
-    harness.need_wrk()
-    started = time.monotonic()
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-hooks-") as tmp,
-        harness.postgres_database(DB_NAME),
-    ):
-        run(args, Path(tmp))
-    print(f"total {time.monotonic() - started:.0f} s")
-    return 0
+    return harness.run_in_fresh_database(run, args, DB_NAME, "bench-hooks-")
 
 
 if __name__ == "__main__":
