@@ -67,6 +67,10 @@ def test_statistics_draw_a_chart_and_the_numbers_under_it(product, browser_page)
     expect(page.locator("h1")).to_have_text("Statistics")
     canvas = page.locator("#chart-series")
     expect(canvas).to_be_visible()
+    # Chart.js is a deferred script: the canvas is in the page before the chart is drawn.
+    page.wait_for_function(
+        "() => window.Chart && Chart.getChart(document.getElementById('chart-series'))"
+    )
     size = page.evaluate(
         """() => {
           const chart = Chart.getChart(document.getElementById("chart-series"));
