@@ -138,6 +138,25 @@ def gunicorn(env: dict[str, str], log: Path, workers: int = 2) -> Iterator[str]:
                     proc.wait(timeout=5)
 
 
+@contextmanager
+def event_applier(env: dict[str, str], log: Path, nice: int = 0) -> Iterator[subprocess.Popen]:
+    """``manage.py apply_events`` (the Procfile's ``events``) on the bench database."""
+    cmd = [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "apply_events"]
+    if nice:
+        cmd = ["nice", "-n", str(nice), *cmd]
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
+        try:
+            yield proc
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+
+
 @dataclass(frozen=True)
 class WrkResult:
     label: str

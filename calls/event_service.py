@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from functools import cache
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from calls import live, states
@@ -34,18 +35,55 @@ class Applied:
         return self.event is None
 
 
-def apply_event(*, project: Project, vendor: str, event: NormalizedEvent) -> Applied:
+class LockedCalls:
+    """The calls a batch of events names, locked up front in one query (id order).
+
+    The event applier locks every call its batch mentions at once instead of one
+    SELECT ... FOR UPDATE per event: fewer round trips, and two appliers always take
+    row locks in the same order. A call that is not here (created meanwhile, or matched
+    by number) is still looked up by apply_event as usual.
+    """
+
+    def __init__(self, project: Project, events: list[NormalizedEvent]) -> None:
+        self._by_external: dict[uuid.UUID, Call] = {}
+        self._by_vendor_id: dict[str, Call] = {}
+        externals = {x for e in events if (x := _uuid(e.external_id))}
+        vendor_ids = {e.vendor_call_id for e in events if e.vendor_call_id}
+        if not (externals or vendor_ids):
+            return
+        match = Q(external_id__in=externals) | Q(vendor_call_id__in=vendor_ids)
+        for call in _locked(project).filter(match).order_by("id"):
+            self.remember(call)
+
+    def remember(self, call: Call) -> None:
+        self._by_external[call.external_id] = call
+        if call.vendor_call_id:
+            self._by_vendor_id[call.vendor_call_id] = call
+
+    def find(self, event: NormalizedEvent) -> Call | None:
+        external = _uuid(event.external_id)
+        if external and (call := self._by_external.get(external)):
+            return _remember_vendor_id(call, event)
+        return self._by_vendor_id.get(event.vendor_call_id) if event.vendor_call_id else None
+
+
+def apply_event(
+    *, project: Project, vendor: str, event: NormalizedEvent, locked: LockedCalls | None = None
+) -> Applied:
     """Store ``event`` once (its dedupe key) and apply it to its call, under a row lock.
 
     The call row is locked before the event is inserted, so every event of one call
     takes its locks in the same order (call, then dedupe key) and a repeat waits for
     the first delivery to commit, then finds its key taken. Inside a caller's
-    transaction (a webhook request) no savepoint is made: any database error there
-    rolls back the whole request, which the PBX then sends again.
+    transaction (the applier's batch) no savepoint is made: any database error there
+    rolls back the whole batch, which stays queued. ``locked``: the batch's calls,
+    already locked.
     """
     created = False
     with transaction.atomic(savepoint=False):
-        call = _find_call(project, event) if event.kind in ACTIVE_MATCH_KINDS else None
+        call = None
+        if event.kind in ACTIVE_MATCH_KINDS:
+            call = (locked and locked.find(event)) or _find_call(project, event)
         stored = _insert_once(project, vendor, event, call)
         if stored is None:
             return Applied(event=None, call=None)
@@ -58,6 +96,8 @@ def apply_event(*, project: Project, vendor: str, event: NormalizedEvent) -> App
             created = True
             stored.call = call
             stored.save(update_fields=["call"])
+            if locked is not None:
+                locked.remember(call)
         if call is None:
             return Applied(event=stored, call=None)
         changed = _transition(call, event)
@@ -134,14 +174,17 @@ def _locked(project: Project):
     return Call.objects.select_for_update().filter(project=project)
 
 
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
 def _find_call(project: Project, event: NormalizedEvent) -> Call | None:
-    if event.external_id:
-        try:
-            external = uuid.UUID(event.external_id)
-        except ValueError:
-            external = None
-        if external and (call := _locked(project).filter(external_id=external).first()):
-            return _remember_vendor_id(call, event)
+    external = _uuid(event.external_id)
+    if external and (call := _locked(project).filter(external_id=external).first()):
+        return _remember_vendor_id(call, event)
     if event.vendor_call_id:
         call = _locked(project).filter(vendor_call_id=event.vendor_call_id).first()
         if call:
@@ -214,12 +257,30 @@ def _transition(call: Call, event: NormalizedEvent) -> bool:
     if after == before:
         return False
     changed = ["updated_at"]  # the live pages and housekeeping read it
+    call.updated_at = timezone.now()
     for name in ("status", "answered_at", "ended_at", "failure_reason", "duration"):
         if getattr(call, name) != getattr(after, name):
             setattr(call, name, getattr(after, name))
             changed.append(name)
-    call.save(update_fields=changed)
+    _update_columns(call, tuple(changed))
     return True
+
+
+def _update_columns(call: Call, names: tuple[str, ...]) -> None:
+    """UPDATE only ``names`` of the (locked) call row: the SQL is built once per set of
+    columns, since compiling an ORM update cost more than running it. Call has no save
+    signals to skip."""
+    fields = [Call._meta.get_field(name) for name in names]
+    values = [f.get_db_prep_save(getattr(call, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_update_sql(names), [*values, call.pk])
+
+
+@cache
+def _update_sql(names: tuple[str, ...]) -> str:
+    meta, quote = Call._meta, connection.ops.quote_name
+    columns = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in names)
+    return f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from django.conf import settings
@@ -37,16 +40,48 @@ def publish(call: Call) -> None:
     """Tell live pages that ``call`` changed. Never fails the caller: pages also poll."""
     if not settings.REDIS_URL:
         return
-    message = json.dumps(
-        {"call": call.pk, "status": call.status, "updated": call.updated_at.timestamp()}
-    )
+    if _batch.pending is not None:
+        _batch.pending.append(call)
+        return
+    _send([call])
+
+
+class _Batch(threading.local):
+    pending: list[Call] | None = None
+
+
+_batch = _Batch()
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Collect this thread's publishes and send them in one Redis round trip at the end
+    (the event applier publishes a batch of calls at its commit)."""
+    if _batch.pending is not None:  # already batching: the outer block sends
+        yield
+        return
+    _batch.pending = []
     try:
-        client = _redis(settings.REDIS_URL)
-        if call.agent_id:
-            client.publish(agent_channel(call.agent_id), message)
-        client.publish(project_channel(call.project_id), message)
+        yield
+    finally:
+        calls, _batch.pending = _batch.pending, None
+        if calls:
+            _send(calls)
+
+
+def _send(calls: list[Call]) -> None:
+    try:
+        pipe = _redis(settings.REDIS_URL).pipeline(transaction=False)  # one round trip
+        for call in calls:
+            message = json.dumps(
+                {"call": call.pk, "status": call.status, "updated": call.updated_at.timestamp()}
+            )
+            if call.agent_id:
+                pipe.publish(agent_channel(call.agent_id), message)
+            pipe.publish(project_channel(call.project_id), message)
+        pipe.execute()
     except Exception as exc:
-        log.warning("live update for call %s not published: %s", call.pk, exc)
+        log.warning("live update for %d call(s) not published: %s", len(calls), exc)
 
 
 # --- the stream an agent's page holds open -----------------------------------------

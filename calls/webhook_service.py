@@ -1,25 +1,27 @@
-"""Receive one webhook request: authenticate, parse, apply, and keep it in the project's log."""
+"""Receive one webhook request: authenticate it and keep it in the project's log, queued;
+apply a stored request's events (for the applier and for an admin's replay)."""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import parse_qs, urlencode
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection
+from django.utils import timezone
 
 from calls.adapters import adapter_for
-from calls.event_service import apply_event
+from calls.event_service import LockedCalls, apply_event
 from calls.models import Project, WebhookRequest, WebhookVerdict
-from calls.pbx.base import InboundRequest, PbxAdapter, WebhookAuthError
+from calls.pbx.base import InboundRequest, NormalizedEvent, PbxAdapter, WebhookAuthError
 from calls.pbx.redact import MASK, redact
 
 log = logging.getLogger("calls.webhooks")
 
 # Headers that may carry credentials: kept out of the log whatever the vendor sends.
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-pbx-signature"})
-MAX_LOGGED_BODY = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -28,35 +30,55 @@ class Outcome:
     body: dict
 
 
-def receive(
-    project: Project, vendor: str, inbound: InboundRequest, *, authenticated: bool = False
-) -> Outcome:
-    """Apply every event of ``inbound`` once; 403 with nothing applied when auth fails.
+def receive(project: Project, vendor: str, inbound: InboundRequest) -> Outcome:
+    """Authenticate ``inbound`` and queue it for the event applier; 403 when auth fails.
 
-    ``authenticated`` skips the checks for an admin's replay of a logged request,
-    whose signature timestamp has long expired.
+    The PBX's answer means "stored", not "applied": storing is one INSERT, so a burst
+    of events is absorbed at the speed of the database and applied in batches by
+    calls.event_applier (docs/webhooks.md).
     """
-    adapter = _adapter(project)
-    if not authenticated:
-        try:
-            check_source(project, inbound.remote_addr)
-            adapter.validate_request(inbound)
-        except WebhookAuthError as exc:
-            log.warning("webhook for project %s refused: %s", project.pk, exc)
-            _record(project, vendor, inbound, WebhookVerdict.REFUSED, error=str(exc))
-            return Outcome(403, {"detail": "authentication failed"})
-    events = adapter.parse_events(inbound)
     try:
-        with transaction.atomic():
-            results = [apply_event(project=project, vendor=vendor, event=e) for e in events]
-            applied = sum(not result.duplicate for result in results)
-            _record(project, vendor, inbound, WebhookVerdict.ACCEPTED, len(events), applied)
-    except DatabaseError as exc:
-        # A 5xx makes the PBX send it again; the dedupe keys absorb whatever did get through.
+        check_source(project, inbound.remote_addr)
+        _adapter(project).validate_request(inbound)
+    except WebhookAuthError as exc:
+        log.warning("webhook for project %s refused: %s", project.pk, exc)
+        _store(project, vendor, inbound, WebhookVerdict.REFUSED, error=str(exc))
+        return Outcome(403, {"detail": "authentication failed"})
+    try:
+        _store(project, vendor, inbound, WebhookVerdict.QUEUED)
+    except DatabaseError:
+        # A 5xx makes the PBX send it again: nothing of it was kept.
         log.exception("webhook for project %s not stored", project.pk)
-        _record_failure(project, vendor, inbound, len(events), exc)
         return Outcome(503, {"detail": "try again"})
-    return Outcome(200, {"received": len(events), "applied": applied})
+    return Outcome(200, {"queued": True})
+
+
+def parse_entry(entry: WebhookRequest) -> list[NormalizedEvent]:
+    """The events of a stored request, as its vendor's adapter reads them."""
+    return _adapter(entry.project).parse_events(inbound_from_entry(entry))
+
+
+def apply_now(
+    entry: WebhookRequest,
+    events: list[NormalizedEvent] | None = None,
+    locked: LockedCalls | None = None,
+) -> int:
+    """Apply the events of ``entry`` (parsed here unless given) in the caller's transaction.
+
+    Fills in the entry's verdict, counts and applied_at without saving it; returns the
+    number of events applied (repeats of stored events excluded).
+    """
+    if events is None:
+        events = parse_entry(entry)
+    results = [
+        apply_event(project=entry.project, vendor=entry.vendor, event=e, locked=locked)
+        for e in events
+    ]
+    entry.verdict = WebhookVerdict.ACCEPTED
+    entry.events = len(events)
+    entry.applied = sum(not result.duplicate for result in results)
+    entry.applied_at = timezone.now()
+    return entry.applied
 
 
 def _adapter(project: Project) -> PbxAdapter:
@@ -84,42 +106,73 @@ def check_source(project: Project, remote_addr: str) -> None:
     raise WebhookAuthError(f"source {remote_addr} is not in the project's IP allowlist")
 
 
-def _record(project, vendor, inbound, verdict, events=0, applied=0, error="") -> None:
-    body = inbound.body[:MAX_LOGGED_BODY].decode("utf-8", errors="replace")
-    WebhookRequest.objects.create(
+def _store(project, vendor, inbound, verdict, error="") -> int:
+    """INSERT the log row; returns its id. Written out (SQL built once) because it is the
+    whole of the webhook's work and the ORM's compile cost more than the INSERT itself.
+    The body is kept whole (Django caps it at DATA_UPLOAD_MAX_MEMORY_SIZE): the applier
+    parses the stored copy. Masking never touches the fields events are read from."""
+    query = inbound.query_string
+    if query is None:
+        query = urlencode([(k, v) for k, vs in inbound.query.items() for v in vs])
+    row = WebhookRequest(
         project=project,
         vendor=vendor,
+        received_at=timezone.now(),
         method=inbound.method,
-        query=redact(urlencode([(k, v) for k, vs in inbound.query.items() for v in vs])),
+        query=redact(query),
         headers={k: MASK if k in SECRET_HEADERS else redact(v) for k, v in inbound.headers.items()},
-        body=redact(body),
+        body=redact(inbound.body.decode("utf-8", errors="replace")),
         remote_addr=inbound.remote_addr or None,
         verdict=verdict,
-        events=events,
-        applied=applied,
         error=error[:2000],
+    )
+    fields = [WebhookRequest._meta.get_field(name) for name in _LOG_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _log_insert_sql(),
+            [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields],
+        )
+        return cursor.fetchone()[0]
+
+
+_LOG_COLUMNS = (
+    "project",
+    "vendor",
+    "received_at",
+    "method",
+    "query",
+    "headers",
+    "body",
+    "remote_addr",
+    "verdict",
+    "events",
+    "applied",
+    "error",
+)
+
+
+@cache
+def _log_insert_sql() -> str:
+    meta, quote = WebhookRequest._meta, connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in _LOG_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(_LOG_COLUMNS))
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"RETURNING {quote(meta.pk.column)}"
     )
 
 
-def _record_failure(project, vendor, inbound, events, exc) -> None:
-    try:
-        _record(project, vendor, inbound, WebhookVerdict.FAILED, events, 0, str(exc))
-    except DatabaseError:
-        log.error("webhook log for project %s lost too: the database is unavailable", project.pk)
-
-
-def replay(entry: WebhookRequest) -> Outcome:
-    """Parse and apply a logged request again; events already applied are not applied twice."""
+def inbound_from_entry(entry: WebhookRequest) -> InboundRequest:
+    """The request as the adapter saw it, rebuilt from the log (secrets stay masked)."""
     form_encoded = entry.headers.get("content-type", "").startswith(
         "application/x-www-form-urlencoded"
     )
-    inbound = InboundRequest(
+    return InboundRequest(
         method=entry.method,
-        path="(replay)",
+        path="(stored)",
         query=parse_qs(entry.query, keep_blank_values=True),
         form=parse_qs(entry.body, keep_blank_values=True) if form_encoded else {},
         body=entry.body.encode(),
         headers=dict(entry.headers),
         remote_addr=entry.remote_addr or "",
     )
-    return receive(entry.project, entry.vendor, inbound, authenticated=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Callable, Iterator, Mapping
 
 from django.db.models.signals import post_delete, post_save
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -23,16 +24,42 @@ from calls.webhook_service import receive
 
 
 def inbound_request(request: HttpRequest) -> InboundRequest:
-    form = request.POST if request.content_type == "application/x-www-form-urlencoded" else {}
+    """The request for the adapters. Query and form are parsed only if an adapter reads
+    them: queueing an event needs neither, and parsing was a tenth of its cost."""
+    form_encoded = request.content_type == "application/x-www-form-urlencoded"
     return InboundRequest(
         method=request.method or "GET",
         path=request.path,
-        query={k: request.GET.getlist(k) for k in request.GET},
-        form={k: form.getlist(k) for k in form},
+        query=LazyParams(lambda: request.GET),
+        form=LazyParams(lambda: request.POST if form_encoded else QueryDict()),
         body=request.body,
         headers={k.lower(): v for k, v in request.headers.items()},
         remote_addr=request.META.get("REMOTE_ADDR", ""),
+        query_string=request.META.get("QUERY_STRING", ""),
     )
+
+
+class LazyParams(Mapping):
+    """name -> list of values of a QueryDict, read on first use."""
+
+    def __init__(self, load: Callable[[], QueryDict]) -> None:
+        self._load = load
+        self._data: dict[str, list[str]] | None = None
+
+    def _params(self) -> dict[str, list[str]]:
+        if self._data is None:
+            loaded = self._load()
+            self._data = {key: loaded.getlist(key) for key in loaded}
+        return self._data
+
+    def __getitem__(self, key: str) -> list[str]:
+        return self._params()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._params())
+
+    def __len__(self) -> int:
+        return len(self._params())
 
 
 class RecentProjects:

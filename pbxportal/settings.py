@@ -201,6 +201,9 @@ CELERY_BEAT_SCHEDULE = {
     "housekeeping": {"task": "calls.housekeeping", "schedule": 60.0},
 }
 # A call with no news from the PBX for this long is closed with a reason.
+# How often the event applier (manage.py apply_events) looks for queued webhook requests
+# when it has nothing to do: the most a PBX event waits before it is applied.
+WEBHOOK_APPLY_POLL_SECONDS = env.float("WEBHOOK_APPLY_POLL_SECONDS", default=0.025)
 STUCK_RINGING_MINUTES = env.int("STUCK_RINGING_MINUTES", default=3)
 STUCK_ANSWERED_HOURS = env.int("STUCK_ANSWERED_HOURS", default=4)
 # Calls made but no event from the PBX for this long: the project is flagged in admin.

@@ -1,4 +1,4 @@
-"""Real processes for tests: a Celery worker on the configured broker."""
+"""Real processes for tests: a Celery worker on the configured broker, the event applier."""
 
 from __future__ import annotations
 
@@ -16,28 +16,25 @@ ROOT = Path(__file__).resolve().parent.parent
 @contextmanager
 def celery_worker(extra_env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
     """A worker process with the test settings (same database and broker as the tests)."""
+    args = ["-m", "celery", "-A", "pbxportal", "worker", "--pool", "solo", "--loglevel", "INFO"]
+    args += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    with _process(args, "worker.log", extra_env) as proc:
+        yield proc
+
+
+@contextmanager
+def event_applier(extra_env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+    """``manage.py apply_events`` (the Procfile's ``events``) on the test database."""
+    with _process(["manage.py", "apply_events"], "events.log", extra_env) as proc:
+        yield proc
+
+
+@contextmanager
+def _process(args: list[str], log_name: str, extra_env: dict[str, str] | None):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "pbxportal.test_settings", **(extra_env or {})}
-    log = open(ROOT / "var" / "test" / "worker.log", "ab")
+    log = open(ROOT / "var" / "test" / log_name, "ab")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "pbxportal",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        [sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     try:
         yield proc

@@ -9,8 +9,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from calls import roles
+from calls.event_applier import replay
 from calls.models import AuditEntry, Call, Callback, CallEvent, WebhookRequest
-from calls.webhook_service import replay
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -92,7 +92,7 @@ class WebhookRequestAdmin(admin.ModelAdmin):
     @admin.action(description=_("Replay: parse and apply again"), permissions=["replay"])
     def replay_requests(self, request, queryset) -> None:
         done = [replay(entry) for entry in queryset.exclude(verdict="refused")]
-        applied = sum(o.body.get("applied", 0) for o in done)
+        applied = sum(entry.applied for entry in done)
         self.message_user(
             request,
             _(

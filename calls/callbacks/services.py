@@ -16,6 +16,8 @@ covered (counted there, or the customer was reached after it) and opens nothing.
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Max
@@ -39,11 +41,14 @@ def on_call_finished(call: Call) -> Callback | None:
 
     Call inside the transaction that changed the call. Safe to call more than once.
     """
-    with transaction.atomic():
-        _serialize(call.project_id, call.remote_number)
-        open_callback = _open_callback(call)
+    # No savepoint: the caller's transaction changed the call and rolls back with us.
+    with transaction.atomic(savepoint=False):
         if call.direction == CallDirection.INBOUND and call.status == CallStatus.MISSED:
-            return _missed(call, open_callback)
+            # Only a missed call may create a callback: creators queue on the number.
+            # Everything else changes an existing callback, whose row lock suffices.
+            _serialize(call.project_id, call.remote_number)
+            return _missed(call, _open_callback(call))
+        open_callback = _open_callback(call)
         if open_callback is None:
             return None
         if call.status in ANSWERED:
@@ -95,6 +100,10 @@ def _serialize(project_id: int, number: str) -> None:
 
 
 def _open_callback(call: Call) -> Callback | None:
+    # Most calls end with no callback open for their number; a hand-written probe
+    # (SQL built once) answers that in a fraction of the locking query's compile time.
+    if not _has_open_callback(call.project_id, call.remote_number):
+        return None
     return (
         Callback.objects.select_for_update(of=("self",))
         .select_related("missed_call")
@@ -155,3 +164,22 @@ def _recount(callback: Callback) -> Callback:
     callback.last_attempt_at = stats["last"]
     callback.save(update_fields=["missed_call", "missed_count", "attempts", "last_attempt_at"])
     return callback
+
+
+def _has_open_callback(project_id: int, number: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(_open_probe_sql(), [project_id, number])
+        return cursor.fetchone() is not None
+
+
+@cache
+def _open_probe_sql() -> str:
+    meta, quote = Callback._meta, connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    return (
+        f"SELECT 1 FROM {quote(meta.db_table)} WHERE {column('project')} = %s"  # noqa: S608
+        f" AND {column('number')} = %s AND {column('closed_at')} IS NULL LIMIT 1"
+    )

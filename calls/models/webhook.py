@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from calls.models.setup import Project, Vendor
 
 
 class WebhookVerdict(models.TextChoices):
+    QUEUED = "queued", _("Queued (not applied yet)")
     ACCEPTED = "accepted", _("Accepted")
     REFUSED = "refused", _("Refused (authentication)")
     FAILED = "failed", _("Failed (processing error)")
@@ -17,8 +19,11 @@ class WebhookVerdict(models.TextChoices):
 class WebhookRequest(models.Model):
     """Every request a PBX sent to a project's webhook, kept as received (secrets masked).
 
-    Admins read it as the project's "recent logs" and can replay one after a fix;
-    replays are safe because each event's dedupe key is applied once.
+    The webhook view stores an authenticated request as ``queued`` and answers the PBX;
+    the event applier (calls/event_applier.py) then parses it, applies its events and
+    marks it ``accepted`` (or ``failed``). Admins read it as the project's "recent logs"
+    and can replay one after a fix; replays are safe because each event's dedupe key is
+    applied once.
     """
 
     project = models.ForeignKey(
@@ -26,6 +31,7 @@ class WebhookRequest(models.Model):
         on_delete=models.CASCADE,
         related_name="webhook_requests",
         verbose_name=_("project"),
+        db_index=False,  # webhookrequest_recent (project, -received_at) serves project lookups
     )
     vendor = models.CharField(max_length=20, choices=Vendor.choices, verbose_name=_("vendor"))
     received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received at"))
@@ -40,12 +46,17 @@ class WebhookRequest(models.Model):
     events = models.PositiveSmallIntegerField(default=0, verbose_name=_("events"))
     applied = models.PositiveSmallIntegerField(default=0, verbose_name=_("applied"))
     error = models.TextField(blank=True, default="", verbose_name=_("error"))
+    applied_at = models.DateTimeField(null=True, blank=True, verbose_name=_("applied at"))
 
     class Meta:
         verbose_name = _("webhook request")
         verbose_name_plural = _("webhook requests")
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["project", "-received_at"], name="webhookrequest_recent")]
+        indexes = [
+            models.Index(fields=["project", "-received_at"], name="webhookrequest_recent"),
+            # The applier's queue: only the few rows still waiting are in it.
+            models.Index(fields=["id"], condition=Q(verdict="queued"), name="webhookrequest_queue"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.method} {self.vendor} {self.received_at:%Y-%m-%d %H:%M:%S} {self.verdict}"

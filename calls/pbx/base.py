@@ -162,6 +162,7 @@ class InboundRequest:
     body: bytes
     headers: Mapping[str, str]  # lower-cased names
     remote_addr: str = ""
+    query_string: str | None = None  # as received, when known (the log keeps it verbatim)
 
     def param(self, name: str, default: str = "") -> str:
         """First value of ``name`` from the body, then the query string."""

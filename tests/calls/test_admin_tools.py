@@ -16,6 +16,7 @@ from calls.vendor_tools import voipcenter as vc_tools
 from calls.vendor_tools.agents import import_agents, register_webhooks
 from calls.vendor_tools.connection import check_connection
 from calls.vendor_tools.test_event import send_test_event
+from tests.events import apply_queued
 from tests.factories import make_agent, make_user
 from tests.sandbox.harness import SandboxProcess, running_sandbox, wait_for
 
@@ -234,12 +235,14 @@ def test_send_test_event_goes_through_the_real_webhook_view(sandbox, live_server
     result = send_test_event(project)
     assert result.ok, result.message
     assert "HTTP 200" in result.message and "webhook log" in result.message
+    apply_queued()
     logged = WebhookRequest.objects.get(project=project)
     assert logged.verdict == "accepted" and logged.events == 1
     event = CallEvent.objects.get(project=project)
     assert event.kind == "unknown" and event.call is None
     assert not Call.objects.filter(project=project).exists()
     assert send_test_event(project).ok  # a second one is a new event, not a repeat
+    apply_queued()
     assert CallEvent.objects.filter(project=project).count() == 2
 
 

@@ -1,5 +1,7 @@
 """The agent page's live stream: the current state at once, then every change."""
 
+import json
+
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.test import AsyncClient
@@ -83,3 +85,31 @@ def test_publish_without_redis_is_a_no_op_and_never_raises(agent, settings):
         project=agent.project, agent=agent, direction="outbound", remote_number="+40722123456"
     )
     live.publish(call)  # logs a warning; the page still polls
+
+
+def test_a_batch_of_changes_reaches_redis_once_the_batch_is_over(agent, settings):
+    """The event applier publishes its whole batch in one round trip, after its commit."""
+    import redis
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/14"
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    listener = client.pubsub()
+    listener.subscribe(live.agent_channel(agent.pk))
+    listener.get_message(timeout=1)  # the subscribe confirmation
+    calls = [
+        Call.objects.create(
+            project=agent.project, agent=agent, direction="outbound", remote_number=number
+        )
+        for number in ("+40722123456", "+40722123457")
+    ]
+    with live.batched():
+        for call in calls:
+            live.publish(call)
+        assert listener.get_message(timeout=0.2) is None  # nothing sent yet
+    got = [listener.get_message(timeout=1) for _ in calls]
+    assert [json.loads(m["data"])["call"] for m in got] == [c.pk for c in calls]
+    listener.close()

@@ -8,6 +8,7 @@ import pytest
 
 from calls.models import Call, CallEvent, WebhookRequest
 from calls.pbx.generic import sign
+from tests.events import apply_queued
 from tests.factories import make_account, make_agent, make_project
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,12 @@ def generic(call, event, leg="", status=None, n=0, **extra):
 
 
 def post(client, project, body, **headers):
-    return client.post(hook(project), json.dumps(body), content_type="application/json", **headers)
+    """POST ``body`` as the PBX would, then let the event applier do its part."""
+    response = client.post(
+        hook(project), json.dumps(body), content_type="application/json", **headers
+    )
+    apply_queued()
+    return response
 
 
 def test_a_whole_call_walks_to_completed_with_its_talk_time(client, call):
@@ -65,8 +71,25 @@ def test_a_whole_call_walks_to_completed_with_its_talk_time(client, call):
 def test_a_repeated_event_is_stored_once_and_applied_once(client, call):
     body = generic(call, "dial-in", "agent")
     first, second = post(client, call.project, body), post(client, call.project, body)
-    assert first.json()["applied"] == 1 and second.json()["applied"] == 0
+    assert first.status_code == second.status_code == 200
+    assert [e.applied for e in WebhookRequest.objects.order_by("id")] == [1, 0]
     assert CallEvent.objects.count() == 1
+
+
+def test_the_pbx_is_answered_once_the_request_is_stored_and_events_apply_after(client, call):
+    response = client.post(
+        hook(call.project),
+        json.dumps(generic(call, "dial-in", "agent")),
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json() == {"queued": True}
+    assert WebhookRequest.objects.get().verdict == "queued"
+    call.refresh_from_db()
+    assert call.status == "originating"  # nothing applied yet: the applier's job
+    [entry] = apply_queued()
+    call.refresh_from_db()
+    assert (entry.verdict, entry.events, entry.applied) == ("accepted", 1, 1)
+    assert entry.applied_at >= entry.received_at and call.status == "agent_ringing"
 
 
 def test_a_late_event_never_moves_a_call_backwards(client, call):
@@ -101,12 +124,14 @@ def test_a_signed_project_refuses_unsigned_forged_and_replayed_events(client, ca
             hook(project), body, content_type="application/json", HTTP_X_PBX_SIGNATURE=header
         )
         assert response.status_code == expected
+    apply_queued()
     assert CallEvent.objects.count() == 1
 
 
 def test_an_unknown_shape_is_kept_and_answered_200(client, call):
     response = client.post(hook(call.project), b"<xml>what</xml>", content_type="text/xml")
     assert response.status_code == 200
+    apply_queued()
     assert CallEvent.objects.get().kind == "unknown"
 
 
@@ -133,6 +158,7 @@ def test_telphin_events_arrive_form_encoded_in_a_get_query(client):
         "EventTime": "1796205600000000",
     }
     assert client.get(hook(project) + "?" + urlencode(fields)).status_code == 200
+    apply_queued()
     call.refresh_from_db()
     assert call.status == "answered"
 
@@ -165,6 +191,7 @@ def test_every_request_is_logged_with_secrets_masked(client, call):
         b"{bad",
         content_type="application/json",
     )
+    apply_queued()
     entries = list(WebhookRequest.objects.order_by("id"))
     assert [(e.verdict, e.events, e.applied) for e in entries] == [
         ("accepted", 1, 1),
@@ -186,18 +213,66 @@ def test_refused_requests_are_logged_too_and_an_ip_allowlist_applies(client, cal
 
 
 def test_a_failed_request_can_be_replayed_once_the_cause_is_fixed(client, call):
-    from calls.webhook_service import replay
+    from calls.event_applier import replay
 
     body = generic(call, "dial-in", "agent")
     post(client, call.project, body)
     entry = WebhookRequest.objects.get()
     CallEvent.objects.all().delete()  # as if processing had failed the first time
     Call.objects.filter(pk=call.pk).update(status="originating")
-    outcome = replay(entry)
-    assert outcome.status == 200 and outcome.body["applied"] == 1
-    assert replay(entry).body["applied"] == 0  # a second replay applies nothing twice
+    again = replay(entry)
+    assert (again.verdict, again.applied) == ("accepted", 1)
+    assert replay(entry).applied == 0  # a second replay applies nothing twice
     call.refresh_from_db()
     assert call.status == "agent_ringing"
+
+
+def test_a_request_that_cannot_be_applied_is_marked_failed_and_the_batch_goes_on(
+    client, call, monkeypatch
+):
+    from calls.pbx.generic import GenericEvents
+
+    real_parse = GenericEvents.parse_events
+
+    def parse(self, inbound):
+        if b"boom" in inbound.body:
+            raise ValueError("the PBX sent something we could not read")
+        return real_parse(self, inbound)
+
+    monkeypatch.setattr(GenericEvents, "parse_events", parse)
+    for body in (
+        generic(call, "dial-in", "agent"),
+        {"boom": 1},
+        generic(call, "answer", "agent", n=2),
+    ):
+        client.post(hook(call.project), json.dumps(body), content_type="application/json")
+    entries = apply_queued()
+    assert [e.verdict for e in entries] == ["accepted", "failed", "accepted"]
+    assert "could not read" in entries[1].error
+    call.refresh_from_db()
+    assert call.status == "customer_ringing"  # both good requests applied
+
+
+def test_a_database_outage_while_applying_leaves_the_requests_queued(client, call, monkeypatch):
+    from django.db import OperationalError
+
+    from calls import event_applier
+
+    client.post(
+        hook(call.project),
+        json.dumps(generic(call, "dial-in", "agent")),
+        content_type="application/json",
+    )
+
+    def down(entry, inbound=None):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(event_applier, "apply_now", down)
+    with pytest.raises(OperationalError):
+        event_applier.apply_queued()
+    assert WebhookRequest.objects.get().verdict == "queued"  # taken again next time
+    monkeypatch.undo()
+    assert [e.verdict for e in apply_queued()] == ["accepted"]
 
 
 def test_admins_see_the_log_and_replay_from_it(client, call):
@@ -225,3 +300,27 @@ def test_a_new_inbound_call_is_published_to_the_live_pages(
     with django_capture_on_commit_callbacks(execute=True):
         post(client, agent.project, body)
     assert [c.vendor_call_id for c in published] == ["pbx-10"]  # the agent's page rings
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_running_applier_applies_what_arrives_within_moments(client, call):
+    import threading
+
+    from calls import event_applier
+    from tests.processes import wait_for
+
+    stop = threading.Event()
+    loop = threading.Thread(target=event_applier.run, args=(stop,), kwargs={"poll": 0.01})
+    loop.start()
+    try:
+        client.post(
+            hook(call.project),
+            json.dumps(generic(call, "dial-in", "agent")),
+            content_type="application/json",
+        )
+        wait_for(lambda: Call.objects.get(pk=call.pk).status == "agent_ringing", timeout=5)
+    finally:
+        stop.set()
+        loop.join(timeout=5)
+    assert not loop.is_alive() and WebhookRequest.objects.get().verdict == "accepted"
+

@@ -1,4 +1,5 @@
-"""The whole product as real processes: uvicorn (ASGI), a Celery worker, the sandbox PBX.
+"""The whole product as real processes: uvicorn (ASGI), a Celery worker, the event applier,
+the sandbox PBX.
 
 They share the test database (a file for SQLite, test_<name> on PostgreSQL) and the
 configured broker, so a test sees exactly what a person using `make run` would.
@@ -21,7 +22,7 @@ from django.db import connection
 
 from calls.demo import load_demo
 from calls.models import PbxAccount, Project
-from tests.processes import ROOT, celery_worker, wait_for
+from tests.processes import ROOT, celery_worker, event_applier, wait_for
 from tests.sandbox.harness import SandboxProcess, running_sandbox
 
 SANDBOX_TIMING = {
@@ -105,7 +106,11 @@ def product(transactional_db, settings, tmp_path) -> Iterator[Product]:
         project = Project.objects.get()
         for account in PbxAccount.objects.all():
             sandbox.put_account(_sandbox_account(account, project))
-        with celery_worker(extra_env=env), uvicorn(port, env, tmp_path / "web.log"):
+        with (
+            celery_worker(extra_env=env),
+            event_applier(extra_env=env),
+            uvicorn(port, env, tmp_path / "web.log"),
+        ):
             yield Product(url=base, sandbox=sandbox, logins=logins, project=project)
 
 
