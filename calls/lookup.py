@@ -14,7 +14,6 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from calls.models import Agent, Project
@@ -71,6 +70,26 @@ def _caller_sql() -> str:
     )
 
 
+def _fetch_caller(project_id: int, number: str) -> tuple | None:
+    """Run the one query; on PostgreSQL as a prepared statement.
+
+    Django's psycopg cursors bind parameters client-side and never prepare, so
+    PostgreSQL planned this three-table join on every lookup (~0.13 ms, more than it
+    took to run). A server-binding cursor on the same connection prepares it once
+    per connection; the pool keeps connections, and so their prepared statements.
+    """
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(_caller_sql(), [project_id, number], prepare=True)
+            return cursor.fetchone()
+    with connection.cursor() as cursor:
+        cursor.execute(_caller_sql(), [project_id, number])
+        return cursor.fetchone()
+
+
 @cache
 def _contact_page() -> tuple[str, str]:
     """Our contact page's path around its pk, resolved once (reverse() is slow per call)."""
@@ -84,9 +103,7 @@ def caller_data(project: Project, telephone: str) -> dict:
     number = try_normalize(telephone, project.region)
     if not number:
         return result
-    with connection.cursor() as cursor:
-        cursor.execute(_caller_sql(), [project.pk, number])
-        row = cursor.fetchone()
+    row = _fetch_caller(project.pk, number)
     if row is None:
         return result
     contact_id, name, crm_url, owner_extension = row
@@ -101,10 +118,17 @@ def caller_data(project: Project, telephone: str) -> dict:
     return result
 
 
-@never_cache
+# What never_cache would add, written once: it formats a date on every call.
+NO_STORE = {
+    "Cache-Control": "max-age=0, no-cache, no-store, must-revalidate, private",
+    "Expires": "Thu, 01 Jan 1970 00:00:00 GMT",
+}
+
+
 @require_GET
 def caller_lookup(request: HttpRequest, token: str = "") -> JsonResponse:
     project = _project(token or request.GET.get("token", ""))
     if project is None:
-        return JsonResponse({"detail": "unknown or missing token"}, status=403)
-    return JsonResponse(caller_data(project, request.GET.get("telephone", "")))
+        return JsonResponse({"detail": "unknown or missing token"}, status=403, headers=NO_STORE)
+    data = caller_data(project, request.GET.get("telephone", ""))
+    return JsonResponse(data, headers=NO_STORE)

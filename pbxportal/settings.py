@@ -117,6 +117,13 @@ elif env.bool("DB_POOL", default=True) and "postgresql" in DATABASES["default"][
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+if "postgresql" in DATABASES["default"]["ENGINE"] and env.bool(
+    "DB_PREPARED_STATEMENTS", default=True
+):
+    # Lets the caller lookup run as a prepared statement (calls/lookup.py); Django's own
+    # queries bind client-side and are never prepared. Turn off behind a pooler that
+    # cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

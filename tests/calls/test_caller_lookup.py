@@ -67,3 +67,12 @@ def test_without_a_crm_link_the_pop_up_opens_our_contact_page(client, project):
     data = lookup(client, project, "0744555666").json()
     assert data["backend_link"].endswith(f"/contacts/{contact.pk}/")
     assert data["direct_line"] is None
+
+
+def test_answers_are_never_cached_and_always_current(client, project, known):
+    first = lookup(client, project, "0722123456")
+    assert "no-store" in first["Cache-Control"] and first.json()["name"] == "Ion Popescu"
+    known.name = "Ion Popescu-Lazăr"  # the query is prepared once; its answers are not kept
+    known.save()
+    for _ in range(3):
+        assert lookup(client, project, "+40722123456").json()["name"] == "Ion Popescu-Lazăr"
