@@ -150,6 +150,11 @@ def start_worker(stack, env: dict[str, str], log: Path, extra: list[str]):
     return stack.enter_context(process(cmd, env, log, "worker"))
 
 
+def start_applier(stack, env: dict[str, str], log: Path):
+    """The event applier (the Procfile's ``events``): webhooks only store events."""
+    return stack.enter_context(process([PY, "manage.py", "apply_events"], env, log, "applier"))
+
+
 def start_uvicorn(stack, env: dict[str, str], log: Path, app: str, port: int, extra: list[str]):
     cmd = [
         PY,

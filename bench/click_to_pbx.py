@@ -38,6 +38,7 @@ from bench_processes import (
     free_port,
     postgres_database,
     process,
+    start_applier,
     start_sandbox,
     start_uvicorn,
     start_worker,
@@ -147,6 +148,7 @@ def run(args) -> dict[str, Any]:
             if args.pool != "solo":
                 worker_args += ["--concurrency", str(args.worker_concurrency)]
             worker = start_worker(stack, env, logs / "worker.log", worker_args)
+            applier = start_applier(stack, env, logs / "applier.log")
             web = start_uvicorn(stack, env, logs / "web.log", args.asgi, web_port, args.uvicorn_arg)
 
             for entry in agents.logins:
@@ -163,7 +165,8 @@ def run(args) -> dict[str, Any]:
 
             def watch() -> None:
                 while not ABORT.wait(0.5):
-                    for name, proc in (("sandbox", sandbox), ("worker", worker), ("web", web)):
+                    procs = (("sandbox", sandbox), ("worker", worker), ("applier", applier))
+                    for name, proc in (*procs, ("web", web)):
                         if proc.poll() is not None:
                             print(
                                 f"{name} exited ({proc.returncode}), stopping; "
@@ -189,7 +192,7 @@ def run(args) -> dict[str, Any]:
                 t.join()
             if args.profile:
                 args.profile.mkdir(parents=True, exist_ok=True)
-                for name, proc in (("web", web), ("worker", worker)):
+                for name, proc in (("web", web), ("worker", worker), ("applier", applier)):
                     stack.enter_context(
                         process(
                             [
@@ -202,7 +205,7 @@ def run(args) -> dict[str, Any]:
                                 "200",
                                 "--format",
                                 "raw",
-                                *(["--idle"] if args.profile_idle else []),
+                                *(["--idle"] if args.profile_idle else ["--gil"]),
                                 "-o",
                                 str(args.profile / f"{name}.txt"),
                             ],
@@ -216,6 +219,7 @@ def run(args) -> dict[str, Any]:
             procs = {
                 "web": web.pid,
                 "worker": worker.pid,
+                "applier": applier.pid,
                 "sandbox": sandbox.pid,
                 "bench": os.getpid(),
             }
@@ -349,7 +353,11 @@ def main() -> None:
         help="py-spy (pip install py-spy) web and worker during the measured "
         "calls; collapsed stacks into this folder",
     )
-    parser.add_argument("--profile-idle", action="store_true", help="py-spy --idle (wall time)")
+    parser.add_argument(
+        "--profile-idle",
+        action="store_true",
+        help="py-spy --idle (wall time; default: --gil, the thread holding the GIL, i.e. CPU)",
+    )
     parser.add_argument(
         "--settings",
         default="pbxportal.settings",

@@ -14,22 +14,30 @@ RECENT_LIMIT = 10
 SHOW_ENDED_FOR = timedelta(minutes=10)
 
 
-def current_call(agent: Agent) -> Call | None:
-    call = (
+def latest_calls(agent: Agent) -> list[Call]:
+    """The agent's latest calls, newest first: the card's call and the recent list in
+    one query (the live stream renders both on every change)."""
+    return list(
         Call.objects.filter(agent=agent)
         .select_related("contact", "project__pbx_account")
-        .order_by("-requested_at", "-id")
-        .first()
+        .order_by("-requested_at", "-id")[: RECENT_LIMIT + 2]
     )
-    if call is None:
+
+
+def current_call(agent: Agent, latest: list[Call] | None = None) -> Call | None:
+    latest = latest_calls(agent) if latest is None else latest
+    if not latest:
         return None
+    call = latest[0]
     if states.is_terminal(call.status) and timezone.now() - call.updated_at > SHOW_ENDED_FOR:
         return None
     return call
 
 
-def call_card_context(agent: Agent, call: Call | None = None) -> dict:
-    call = call or current_call(agent)
+def call_card_context(
+    agent: Agent, call: Call | None = None, latest: list[Call] | None = None
+) -> dict:
+    call = call or current_call(agent, latest)
     can_hangup = False
     if call is not None and call.is_active:
         from calls.pbx.registry import adapter_class
@@ -66,9 +74,8 @@ def _should_pop(agent: Agent, call: Call | None) -> bool:
     return agent.screen_pop == "answer" and call.status == "answered"
 
 
-def recent_calls(agent: Agent) -> list[Call]:
-    return list(
-        Call.objects.filter(agent=agent)
-        .select_related("contact")
-        .order_by("-requested_at", "-id")[:RECENT_LIMIT]
-    )
+def recent_calls(agent: Agent, latest: list[Call] | None = None) -> list[Call]:
+    """Calls that have ended, newest first: a call in progress is on the card only, so
+    the list changes when a call ends, not at every ring and answer."""
+    latest = latest_calls(agent) if latest is None else latest
+    return [call for call in latest if not call.is_active][:RECENT_LIMIT]

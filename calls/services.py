@@ -82,8 +82,9 @@ def start_call(
             remote_number=e164,
             idempotency_key=idempotency_key or None,
         )
+        call.agent = agent  # the audit entry names the agent's user: no second fetch
         audit.call_started(call)  # who dialled whom, in the same transaction as the call
-        transaction.on_commit(lambda: _enqueue_originate(call.pk))
+        transaction.on_commit(lambda: _enqueue_originate(call))
     return StartedCall(call, created=True)
 
 
@@ -101,20 +102,20 @@ def _is_double_click(active: Call, e164: str) -> bool:
     return recent and active.remote_number == e164
 
 
-def _enqueue_originate(call_id: int) -> None:
+def _enqueue_originate(call: Call) -> None:
     from calls.tasks import originate  # tasks import services: import here to avoid a cycle
 
     try:
-        originate.delay(call_id)
+        originate.delay(call.pk)
     except Exception as exc:
-        log.error("originate of call %s not queued: %s", call_id, exc)
+        log.error("originate of call %s not queued: %s", call.pk, exc)
         finish(
-            call_id,
+            call.pk,
             CallStatus.FAILED,
             _("The call queue is not reachable, so the call was not placed. Try again soon."),
         )
         return
-    live.publish(Call.objects.get(pk=call_id))
+    live.publish(call)  # as committed: queued (the task may already have moved it on)
 
 
 def finish(call_id: int, status: str, reason: str = "") -> Call | None:

@@ -1,6 +1,32 @@
+"""ASGI entry point (uvicorn): the live streams need it; every other view is synchronous.
+
+Django's own ASGI handler runs the middleware chain in async mode. Our middleware and
+Django's are synchronous underneath (MiddlewareMixin hops to a thread and back for each
+process_request/process_response), so one request crossed between the event loop and
+its thread about twenty times; with the loop busy serving live streams, each crossing
+waited its turn. Measured with bench/click_to_pbx.py (POST /api/v1/calls/ under
+uvicorn): see docs/benchmarks.md. This handler builds the synchronous chain, as under
+WSGI, and enters it once per request, in the request's own thread (ASGIHandler gives
+each request a ThreadSensitiveContext). Async views (the live streams) are still called
+through async_to_sync, and their streaming responses are still sent asynchronously.
+"""
+
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbxportal.settings")
-application = get_asgi_application()
+
+
+class OneHopASGIHandler(ASGIHandler):
+    def load_middleware(self, is_async: bool = False) -> None:
+        super().load_middleware(is_async=False)
+
+    async def get_response_async(self, request):
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+
+django.setup(set_prefix=False)
+application = OneHopASGIHandler()

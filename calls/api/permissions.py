@@ -15,5 +15,19 @@ class IsAgentOrSupervisor(BasePermission):
     message = _("Only agents and supervisors may use calls.")
 
     def has_permission(self, request, view) -> bool:
+        # The agent first: placing a call is the hot path, and the view reuses the row.
+        return requesting_agent(request) is not None or roles.is_supervisor(request.user)
+
+
+def requesting_agent(request):
+    """The request user's Agent (with its project), looked up once per request."""
+    from calls.models import Agent
+
+    if not hasattr(request, "_agent"):
         user = request.user
-        return roles.is_supervisor(user) or hasattr(user, "agent")
+        request._agent = (
+            Agent.objects.select_related("project").filter(user=user).first()
+            if user.is_authenticated
+            else None
+        )
+    return request._agent

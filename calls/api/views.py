@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from calls import audit, roles, services
-from calls.api.permissions import IsAdminRole, IsAgentOrSupervisor
+from calls.api.permissions import IsAdminRole, IsAgentOrSupervisor, requesting_agent
 from calls.api.serializers import (
     AgentSerializer,
     CallSerializer,
@@ -103,7 +103,7 @@ class CallListCreate(generics.ListAPIView):
 
     @extend_schema(request=StartCallSerializer, responses={202: CallSerializer})
     def post(self, request: Request) -> Response:
-        agent = Agent.objects.select_related("project").filter(user=request.user).first()
+        agent = requesting_agent(request)
         if agent is None:
             raise PermissionDenied(_("Only agents place calls: your user has no extension."))
         body = StartCallSerializer(data=request.data)

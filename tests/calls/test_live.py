@@ -113,3 +113,31 @@ def test_a_batch_of_changes_reaches_redis_once_the_batch_is_over(agent, settings
     got = [listener.get_message(timeout=1) for _ in calls]
     assert [json.loads(m["data"])["call"] for m in got] == [c.pk for c in calls]
     listener.close()
+
+
+def test_the_recent_list_is_sent_again_only_when_a_call_ends(agent, settings):
+    settings.REDIS_URL = ""
+    async_to_sync(_recent_only_when_a_call_ends)(agent)
+
+
+async def _recent_only_when_a_call_ends(agent):
+    from django.utils import timezone
+
+    call = await Call.objects.acreate(
+        project=agent.project,
+        agent=agent,
+        direction="outbound",
+        remote_number="+40722123456",
+        status="customer_ringing",
+    )
+    tab = await open_stream(await sync_to_async(lambda: agent.user)())
+    first = await read_until(tab, "event: recent")
+    assert "No calls yet" in first  # the ringing call is on the card, not in the list
+    call.status = "answered"
+    await call.asave(update_fields=["status", "updated_at"])
+    talking = await read_until(tab, "Talking")
+    assert "event: recent" not in talking  # nothing in the list changed
+    call.status, call.ended_at = "completed", timezone.now()
+    await call.asave(update_fields=["status", "ended_at", "updated_at"])
+    ended = await read_until(tab, "event: recent")
+    assert "status-completed" in ended.split("event: recent", 1)[1]
