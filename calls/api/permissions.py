@@ -26,7 +26,7 @@ def requesting_agent(request):
     if not hasattr(request, "_agent"):
         user = request.user
         request._agent = (
-            Agent.objects.select_related("project").filter(user=user).first()
+            Agent.objects.select_related("project", "user").filter(user=user).first()
             if user.is_authenticated
             else None
         )
