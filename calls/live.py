@@ -167,8 +167,8 @@ async def change_stream(channel: str, stamp, render):
 
     from asgiref.sync import sync_to_async
 
-    stamp_of = sync_to_async(stamp)
-    render_now = sync_to_async(render)
+    stamp_of = sync_to_async(_returning_connection(stamp))
+    render_now = sync_to_async(_returning_connection(render))
     yield "retry: 2000\n\n"
     last_stamp, last_beat = None, time.monotonic()
     async for maybe_changed in _wake_ups(channel):
@@ -181,6 +181,21 @@ async def change_stream(channel: str, stamp, render):
         if time.monotonic() - last_beat >= HEARTBEAT:
             last_beat = time.monotonic()
             yield ": keep-alive\n\n"
+
+
+def _returning_connection(read):
+    """``read``, then give its database connection back (to the pool, or closed when
+    CONN_MAX_AGE says so): a stream lives for hours, and holding a connection per open
+    page would exhaust the pool at a few dozen agents."""
+    from django.db import close_old_connections
+
+    def run():
+        try:
+            return read()
+        finally:
+            close_old_connections()
+
+    return run
 
 
 def agent_events(agent_id: int):
