@@ -1,4 +1,5 @@
-"""Periodic care: close calls the PBX never finished, flag PBXs that went silent.
+"""Periodic care: close calls the PBX never finished, flag PBXs that went silent, keep
+the webhook log to its last days and report events the applier has not taken.
 
 A PBX that drops a hangup event must not leave an agent "on a call" forever:
 calls with no news for too long are closed with a reason a person can read.
@@ -12,13 +13,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calls import live, states
 from calls.callbacks import services as callbacks
-from calls.models import Call, CallDirection, CallStatus, Project
+from calls.models import Call, CallDirection, CallStatus, Project, WebhookRequest
 
 log = logging.getLogger("calls.housekeeping")
 
@@ -81,7 +82,10 @@ def flag_silent_pbxs(now: datetime | None = None) -> list[Project]:
     now = now or timezone.now()
     ripe = now - timedelta(minutes=settings.PBX_SILENCE_MINUTES)
     flagged = []
-    for project in Project.objects.annotate(last_heard=Max("webhook_requests__received_at")):
+    # The newest log row per project through the (project, -received_at) index, not an
+    # aggregate over the whole log.
+    newest = WebhookRequest.objects.filter(project=OuterRef("pk")).order_by("-received_at")
+    for project in Project.objects.annotate(last_heard=Subquery(newest.values("received_at")[:1])):
         waiting = (
             Call.objects.filter(
                 project=project, requested_at__lte=ripe, requested_at__gte=ripe - timedelta(days=1)
@@ -105,3 +109,38 @@ def flag_silent_pbxs(now: datetime | None = None) -> list[Project]:
             )
             flagged.append(project)
     return flagged
+
+
+PURGE_CHUNK = 5000
+
+
+def purge_webhook_log(now: datetime | None = None) -> int:
+    """Delete log rows older than WEBHOOK_LOG_DAYS, a chunk per statement so no
+    transaction runs long; a request still queued for the applier is kept."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_LOG_DAYS)
+    purged = 0
+    for project_id in Project.objects.values_list("pk", flat=True):
+        # Per project, so the (project, -received_at) index finds the old rows.
+        old = WebhookRequest.objects.filter(project_id=project_id, received_at__lt=cutoff)
+        old = old.exclude(verdict="queued")
+        while ids := list(old.values_list("pk", flat=True)[:PURGE_CHUNK]):
+            purged += WebhookRequest.objects.filter(pk__in=ids).delete()[0]
+    return purged
+
+
+def check_event_backlog(now: datetime | None = None) -> int:
+    """How many webhook requests wait for the event applier; an error in the log when the
+    oldest has waited longer than EVENTS_LATE_SECONDS (calls are not moving)."""
+    now = now or timezone.now()
+    queued = WebhookRequest.objects.filter(verdict="queued")
+    oldest = queued.order_by("received_at").values_list("received_at", flat=True).first()
+    if oldest is None or now - oldest <= timedelta(seconds=settings.EVENTS_LATE_SECONDS):
+        return 0
+    waiting = queued.count()
+    log.error(
+        "%d webhook request(s) wait to be applied, the oldest since %s: is "
+        "`manage.py apply_events` running? Calls do not move until it is.",
+        waiting,
+        oldest,
+    )
+    return waiting

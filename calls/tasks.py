@@ -30,9 +30,16 @@ def originate(self, call_id: int) -> str:
 
 @shared_task(name="calls.housekeeping")
 def housekeeping() -> dict[str, int]:
-    """Every minute (beat): close calls the PBX left hanging, flag PBXs gone silent."""
-    from calls.housekeeping import close_stuck_calls, flag_silent_pbxs
+    """Every minute (beat): close calls the PBX left hanging, flag PBXs gone silent, trim
+    the webhook log, report events waiting for the applier."""
+    from calls import housekeeping as care
 
-    closed = close_stuck_calls()
-    silent = flag_silent_pbxs()
-    return {"ringing": closed.ringing, "answered": closed.answered, "silent": len(silent)}
+    closed = care.close_stuck_calls()
+    silent = care.flag_silent_pbxs()
+    return {
+        "ringing": closed.ringing,
+        "answered": closed.answered,
+        "silent": len(silent),
+        "webhook_log_purged": care.purge_webhook_log(),
+        "events_waiting": care.check_event_backlog(),
+    }

@@ -215,6 +215,11 @@ STUCK_RINGING_MINUTES = env.int("STUCK_RINGING_MINUTES", default=3)
 STUCK_ANSWERED_HOURS = env.int("STUCK_ANSWERED_HOURS", default=4)
 # Calls made but no event from the PBX for this long: the project is flagged in admin.
 PBX_SILENCE_MINUTES = env.int("PBX_SILENCE_MINUTES", default=10)
+# The webhook log (every request a PBX sent) is kept this many days; requests still
+# waiting for the event applier are never dropped.
+WEBHOOK_LOG_DAYS = env.int("WEBHOOK_LOG_DAYS", default=30)
+# Housekeeping reports queued webhook requests older than this (is the applier running?).
+EVENTS_LATE_SECONDS = env.int("EVENTS_LATE_SECONDS", default=60)
 
 # Live updates: Redis pub/sub when set, a cheap database poll otherwise.
 REDIS_URL = env.str("REDIS_URL", default="")

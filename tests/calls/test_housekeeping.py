@@ -80,3 +80,36 @@ def test_a_silent_pbx_is_flagged_and_unflagged_when_heard_again(agent):
 
 def test_a_project_without_calls_is_never_flagged(project):
     assert flag_silent_pbxs() == []
+
+
+def logged(project, verdict, days_ago):
+    entry = WebhookRequest.objects.create(project=project, vendor="sandbox", verdict=verdict)
+    WebhookRequest.objects.filter(pk=entry.pk).update(
+        received_at=timezone.now() - timedelta(days=days_ago)
+    )
+    return entry
+
+
+def test_the_webhook_log_keeps_its_last_days_and_never_drops_what_is_waiting(project, settings):
+    from calls.housekeeping import purge_webhook_log
+
+    settings.WEBHOOK_LOG_DAYS = 30
+    old = [logged(project, verdict, 31) for verdict in ("accepted", "refused", "failed")]
+    waiting = logged(project, "queued", 31)  # never applied: kept until it is
+    recent = logged(project, "accepted", 29)
+    assert purge_webhook_log() == len(old)
+    assert set(WebhookRequest.objects.values_list("pk", flat=True)) == {waiting.pk, recent.pk}
+
+
+def test_requests_waiting_too_long_for_the_applier_are_reported(project, caplog):
+    from calls.housekeeping import check_event_backlog
+
+    logged(project, "queued", 0)
+    assert check_event_backlog() == 0  # just arrived: nothing to say
+    stale = logged(project, "queued", 0)
+    WebhookRequest.objects.filter(pk=stale.pk).update(
+        received_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert check_event_backlog() == 2
+    assert "apply_events" in caplog.text  # tells the operator what to start
+    assert set(housekeeping()) >= {"webhook_log_purged", "events_waiting"}
