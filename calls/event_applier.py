@@ -79,7 +79,6 @@ def _failed(entry: WebhookRequest, exc: Exception) -> None:
     log.error("webhook request %s could not be applied: %r", entry.pk, exc, exc_info=exc)
     entry.verdict = WebhookVerdict.FAILED
     entry.events = entry.applied = 0
-    entry.applied_at = timezone.now()
     entry.error = f"{type(exc).__name__}: {exc}"[:2000]
 
 
@@ -153,6 +152,7 @@ def replay(entry: WebhookRequest) -> WebhookRequest:
     apply_one(again)
     if again.verdict != WebhookVerdict.FAILED:
         again.error = f"replay of request {entry.pk}"
+    again.applied_at = timezone.now()
     again.save(update_fields=["verdict", "events", "applied", "applied_at", "error"])
     return again
 

@@ -6,13 +6,12 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from calls import live, states
+from calls import live, rawsql, states
 from calls.callbacks import services as callbacks
 from calls.models import Agent, Call, CallDirection, CallEvent, CallStatus, Project
 from calls.pbx.base import Direction, EventKind, NormalizedEvent
@@ -126,14 +125,10 @@ def _insert_once(
         occurred_at=event.occurred_at,
         received_at=timezone.now(),
     )
-    columns = [CallEvent._meta.get_field(name) for name in _EVENT_COLUMNS]
-    values = [f.get_db_prep_save(getattr(stored, f.attname), connection) for f in columns]
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(), values)
-        row = cursor.fetchone()
-    if row is None:
+    pk = rawsql.insert_returning_pk(stored, _EVENT_COLUMNS, on_conflict=("vendor", "dedupe_key"))
+    if pk is None:
         return None
-    stored.pk = row[0]
+    stored.pk = pk
     stored._state.adding = False
     return stored
 
@@ -148,19 +143,6 @@ _EVENT_COLUMNS = (
     "occurred_at",
     "received_at",
 )
-
-
-@cache
-def _insert_sql() -> str:
-    meta = CallEvent._meta
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in _EVENT_COLUMNS)
-    placeholders = ", ".join(["%s"] * len(_EVENT_COLUMNS))
-    conflict = ", ".join(quote(meta.get_field(name).column) for name in ("vendor", "dedupe_key"))
-    return (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}"
-    )
 
 
 def _jsonable(raw: object) -> dict:
@@ -262,25 +244,8 @@ def _transition(call: Call, event: NormalizedEvent) -> bool:
         if getattr(call, name) != getattr(after, name):
             setattr(call, name, getattr(after, name))
             changed.append(name)
-    _update_columns(call, tuple(changed))
+    rawsql.update_columns(call, changed)  # Call has no save signals to skip
     return True
-
-
-def _update_columns(call: Call, names: tuple[str, ...]) -> None:
-    """UPDATE only ``names`` of the (locked) call row: the SQL is built once per set of
-    columns, since compiling an ORM update cost more than running it. Call has no save
-    signals to skip."""
-    fields = [Call._meta.get_field(name) for name in names]
-    values = [f.get_db_prep_save(getattr(call, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(_update_sql(names), [*values, call.pk])
-
-
-@cache
-def _update_sql(names: tuple[str, ...]) -> str:
-    meta, quote = Call._meta, connection.ops.quote_name
-    columns = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in names)
-    return f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
 
 
 def _aware(moment: datetime | None) -> datetime | None:

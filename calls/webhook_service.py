@@ -6,12 +6,12 @@ from __future__ import annotations
 import ipaddress
 import logging
 from dataclasses import dataclass
-from functools import cache
 from urllib.parse import parse_qs, urlencode
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.utils import timezone
 
+from calls import rawsql
 from calls.adapters import adapter_for
 from calls.event_service import LockedCalls, apply_event
 from calls.models import Project, WebhookRequest, WebhookVerdict
@@ -65,8 +65,8 @@ def apply_now(
 ) -> int:
     """Apply the events of ``entry`` (parsed here unless given) in the caller's transaction.
 
-    Fills in the entry's verdict, counts and applied_at without saving it; returns the
-    number of events applied (repeats of stored events excluded).
+    Fills in the entry's verdict and counts without saving it; returns the number of
+    events applied (repeats of stored events excluded).
     """
     if events is None:
         events = parse_entry(entry)
@@ -77,7 +77,6 @@ def apply_now(
     entry.verdict = WebhookVerdict.ACCEPTED
     entry.events = len(events)
     entry.applied = sum(not result.duplicate for result in results)
-    entry.applied_at = timezone.now()
     return entry.applied
 
 
@@ -126,13 +125,7 @@ def _store(project, vendor, inbound, verdict, error="") -> int:
         verdict=verdict,
         error=error[:2000],
     )
-    fields = [WebhookRequest._meta.get_field(name) for name in _LOG_COLUMNS]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _log_insert_sql(),
-            [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields],
-        )
-        return cursor.fetchone()[0]
+    return rawsql.insert_returning_pk(row, _LOG_COLUMNS)
 
 
 _LOG_COLUMNS = (
@@ -149,17 +142,6 @@ _LOG_COLUMNS = (
     "applied",
     "error",
 )
-
-
-@cache
-def _log_insert_sql() -> str:
-    meta, quote = WebhookRequest._meta, connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in _LOG_COLUMNS)
-    placeholders = ", ".join(["%s"] * len(_LOG_COLUMNS))
-    return (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-        f"RETURNING {quote(meta.pk.column)}"
-    )
 
 
 def inbound_from_entry(entry: WebhookRequest) -> InboundRequest:
