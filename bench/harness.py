@@ -141,20 +141,13 @@ def gunicorn(env: dict[str, str], log: Path, workers: int = 2) -> Iterator[str]:
 @contextmanager
 def event_applier(env: dict[str, str], log: Path, nice: int = 0) -> Iterator[subprocess.Popen]:
     """``manage.py apply_events`` (the Procfile's ``events``) on the bench database."""
-    cmd = [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "apply_events"]
+    from bench_processes import PY, process
+
+    cmd = [PY, "manage.py", "apply_events"]
     if nice:
         cmd = ["nice", "-n", str(nice), *cmd]
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
-        try:
-            yield proc
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+    with process(cmd, env, log, "applier") as proc:
+        yield proc
 
 
 @dataclass(frozen=True)
