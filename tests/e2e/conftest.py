@@ -29,6 +29,9 @@ SANDBOX_TIMING = {
     "SANDBOX_AGENT_ANSWER_DELAY": "0.5",
     "SANDBOX_CUSTOMER_ANSWER_DELAY": "0.7",
     "SANDBOX_TALK_TIME": "1.5",
+    # The harness's 0.3 s ring is shorter than the page's 0.25 s database poll plus the
+    # applier's lag: a call missed that fast may never be seen ringing, so never popped.
+    "SANDBOX_RING_TIMEOUT": "3",
 }
 
 
