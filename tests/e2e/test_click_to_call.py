@@ -28,6 +28,9 @@ def shoot(page, name):
 
 def test_an_agent_clicks_a_number_and_watches_the_call_to_its_end(product, browser_page):
     page = browser_page
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
     log_in(page, product)
     first = page.locator("#contact-rows tr").first
     name = first.locator("td").first.inner_text()
@@ -40,6 +43,7 @@ def test_an_agent_clicks_a_number_and_watches_the_call_to_its_end(product, brows
     expect(card.locator(".timer")).to_have_text(re.compile(r"0:0[1-3]"))
     expect(page.locator("#recent-calls li").first).to_contain_text(name)
     shoot(page, "dialer-ended")
+    assert errors == [], errors  # no script error, no missing file (a favicon included)
 
 
 def test_a_busy_number_shows_why_the_call_failed(product, browser_page):
