@@ -54,8 +54,22 @@ def record(
     request: HttpRequest | None = None,
 ) -> AuditEntry:
     """Write one entry. ``data`` must hold names and counts, never secret values."""
+    entry = unsaved(actor, action, obj, summary, data, request)
+    entry.save()
+    return entry
+
+
+def unsaved(
+    actor: AbstractBaseUser | AnonymousUser | None,
+    action: str,
+    obj: models.Model | None,
+    summary: str,
+    data: Mapping[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEntry:
+    """The entry ``record`` writes, for a caller that inserts it with its own statement."""
     user = actor if actor is not None and actor.is_authenticated else None
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=user,
         action=action[:40],
         object_type=obj._meta.label_lower[:40] if obj is not None else "",
@@ -83,13 +97,20 @@ def _number(call: Call) -> str:
 
 
 def call_started(call: Call) -> AuditEntry:
-    """After services.start_call created an outbound call: "Ana Popescu dialled +40 …"."""
+    """After an outbound call was created: "Ana Popescu dialled 0722 …"."""
+    entry = call_started_entry(call)
+    entry.save()
+    return entry
+
+
+def call_started_entry(call: Call) -> AuditEntry:
+    """``call_started``'s entry, unsaved: services.start_call inserts it with the call."""
     user = call.agent.user if call.agent_id else None
     summary = _("%(who)s dialled %(number)s") % {"who": person(user), "number": _number(call)}
     if call.contact_id:
         summary += _(" (%(contact)s)") % {"contact": call.contact.name}
     data = {"project": call.project_id, "contact": call.contact_id}
-    return record(user, Action.CALL_STARTED, call, summary, data)
+    return unsaved(user, Action.CALL_STARTED, call, summary, data)
 
 
 def call_hung_up(call: Call, by: AbstractBaseUser | None) -> AuditEntry:

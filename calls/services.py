@@ -20,6 +20,7 @@ from calls.event_service import apply_event  # noqa: F401 - part of the service 
 from calls.models import Agent, Call, CallDirection, CallStatus
 from calls.pbx.base import NotSupported, PbxError
 from calls.pbx.registry import UnknownVendor
+from calls.start_insert import insert_unless_busy
 from contacts.models import Contact
 from contacts.phones import InvalidPhoneNumber, format_for_people, normalize_phone
 from pbxportal.crypto import UndecryptableCredentials
@@ -62,19 +63,8 @@ def start_call(
         raise CallRefused(str(exc), code="invalid_number") from None
     if contact is not None and contact.project_id != agent.project_id:
         raise CallRefused(_("That contact belongs to another project."), code="invalid_contact")
-    with transaction.atomic():
-        Agent.objects.select_for_update().filter(pk=agent.pk).first()  # one start at a time
-        active = _active_call(agent)
-        if active:
-            if _is_double_click(active, e164):
-                return StartedCall(active, created=False)
-            raise CallRefused(
-                _("You are already on a call to %(number)s; end it before starting another.")
-                % {"number": format_for_people(active.remote_number, agent.project.region)},
-                code="agent_busy",
-                conflict=True,
-            )
-        call = Call.objects.create(
+    for _attempt in range(3):
+        call = Call(
             project=agent.project,
             agent=agent,
             contact=contact,
@@ -82,10 +72,35 @@ def start_call(
             remote_number=e164,
             idempotency_key=idempotency_key or None,
         )
-        call.agent = agent  # the audit entry names the agent's user: no second fetch
-        audit.call_started(call)  # who dialled whom, in the same transaction as the call
-        transaction.on_commit(lambda: _enqueue_originate(call))
-    return StartedCall(call, created=True)
+        # who dialled whom: written by the same statement as the call
+        if insert_unless_busy(call, audit.call_started_entry(call)):
+            transaction.on_commit(lambda call=call: _enqueue_originate(call))
+            return StartedCall(call, created=True)
+        held = _why_not_inserted(agent, e164, idempotency_key)
+        if held is not None:
+            return StartedCall(held, created=False)
+    # the agent's previous call kept ending and starting in between: vanishingly rare
+    raise CallRefused(_("Your previous call is still closing; try again."), code="agent_busy")
+
+
+def _why_not_inserted(agent: Agent, e164: str, idempotency_key: str) -> Call | None:
+    """The call a refused INSERT met: the same key, or a double click (returned); a call
+    to another number (refused with a sentence); None when that call has ended since."""
+    if idempotency_key:
+        existing = Call.objects.filter(agent=agent, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing
+    active = _active_call(agent)
+    if active is None:
+        return None
+    if _is_double_click(active, e164):
+        return active
+    raise CallRefused(
+        _("You are already on a call to %(number)s; end it before starting another.")
+        % {"number": format_for_people(active.remote_number, agent.project.region)},
+        code="agent_busy",
+        conflict=True,
+    )
 
 
 def _active_call(agent: Agent) -> Call | None:
@@ -164,18 +179,14 @@ class Originate:
 
 def originate(call_id: int) -> str:
     """Ask the PBX to place a queued call. Never sends a second request for the same call."""
-    with transaction.atomic():
-        call = (
-            # of=("self",): lock only the call row; PostgreSQL refuses to lock the
-            # nullable side of the outer joins to agent and contact.
-            Call.objects.select_for_update(of=("self",))
-            .select_related("project__pbx_account", "agent", "contact")
-            .get(pk=call_id)
-        )
-        if call.status != CallStatus.QUEUED:
-            return Originate.SKIPPED  # redelivered, canceled, or already placed
-        call.status = CallStatus.ORIGINATING
-        call.save(update_fields=["status", "updated_at"])
+    # The claim is one UPDATE that only a queued call passes: two deliveries of the task
+    # cannot both pass it, and it commits at once (no BEGIN, lock, read, COMMIT).
+    claimed = Call.objects.filter(pk=call_id, status=CallStatus.QUEUED).update(
+        status=CallStatus.ORIGINATING, updated_at=timezone.now()
+    )
+    if not claimed:
+        return Originate.SKIPPED  # redelivered, canceled, or already placed
+    call = Call.objects.select_related("project__pbx_account", "agent", "contact").get(pk=call_id)
     # Not published: it lasts milliseconds, and re-rendering every open page for it
     # sat on the click-to-PBX path. The PBX's answer is published a moment later.
     try:

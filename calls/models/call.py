@@ -119,7 +119,15 @@ class Call(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["agent", "idempotency_key"], name="call_idempotency_unique"
-            )
+            ),
+            # One call in progress per agent, kept by the database: starting a call is one
+            # INSERT that this index lets lose a race, not a row lock and a check.
+            models.UniqueConstraint(
+                fields=["agent"],
+                condition=models.Q(direction="outbound")
+                & ~models.Q(status__in=sorted(TERMINAL_STATUSES)),
+                name="call_one_active_outbound",
+            ),
         ]
 
     def __str__(self) -> str:

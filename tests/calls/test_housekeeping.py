@@ -8,6 +8,7 @@ from django.utils import timezone
 from calls.housekeeping import close_stuck_calls, flag_silent_pbxs
 from calls.models import Call, WebhookRequest
 from calls.tasks import housekeeping
+from tests.factories import make_agent
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +30,11 @@ def call_in(agent, status, minutes_quiet, direction="outbound", **extra):
 
 
 def test_calls_left_ringing_are_closed_and_say_why(agent):
+    # one agent per outbound call: an agent has one call in progress at most
     outbound = call_in(agent, "customer_ringing", 10)
     inbound = call_in(agent, "ringing", 10, direction="inbound")
-    lost = call_in(agent, "originating", 10)
-    fresh = call_in(agent, "agent_ringing", 1)
+    lost = call_in(make_agent(agent.project), "originating", 10)
+    fresh = call_in(make_agent(agent.project), "agent_ringing", 1)
     assert close_stuck_calls().ringing == 3
     statuses = {c.pk: (c.status, c.failure_reason) for c in Call.objects.all()}
     assert (

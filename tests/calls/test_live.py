@@ -100,11 +100,11 @@ def test_a_batch_of_changes_reaches_redis_once_the_batch_is_over(agent, settings
     listener = client.pubsub()
     listener.subscribe(live.agent_channel(agent.pk))
     listener.get_message(timeout=1)  # the subscribe confirmation
-    calls = [
+    calls = [  # an inbound call may ring while an outbound one is in progress
         Call.objects.create(
-            project=agent.project, agent=agent, direction="outbound", remote_number=number
+            project=agent.project, agent=agent, direction=direction, remote_number=number
         )
-        for number in ("+40722123456", "+40722123457")
+        for direction, number in (("outbound", "+40722123456"), ("inbound", "+40722123457"))
     ]
     with live.batched():
         for call in calls:

@@ -78,3 +78,52 @@ def test_a_broker_that_is_down_fails_the_call_with_a_reason_and_loses_nothing(ag
     # The agent may try again at once: a failed call is not an active one.
     monkeypatch.setattr("calls.tasks.originate.delay", lambda call_id: None)
     assert services.start_call(agent=agent, number="0722 123 456").created
+
+
+def test_two_tabs_clicking_at_the_same_instant_place_one_call(agent):
+    """A race the agent could cause with two tabs: exactly one call, the other click told why."""
+    import threading
+
+    from django.db import connection
+
+    def click(number, results, barrier):
+        try:
+            barrier.wait()
+            results.append(services.start_call(agent=agent, number=number).created)
+        except services.CallRefused as exc:
+            results.append(exc.code)
+        finally:
+            connection.close()
+
+    for round_ in range(6):
+        results, barrier = [], threading.Barrier(2)
+        tabs = [
+            threading.Thread(target=click, args=(number, results, barrier))
+            for number in ("0722 123 456", "0744 555 666")
+        ]
+        for tab in tabs:
+            tab.start()
+        for tab in tabs:
+            tab.join(10)
+        assert sorted(map(str, results)) == ["True", "agent_busy"], (round_, results)
+        active = Call.objects.exclude(status__in=["completed"])
+        assert active.count() == 1
+        services.finish(active.get().pk, "completed")
+
+
+def test_the_database_itself_refuses_a_second_active_outbound_call(agent):
+    """Whatever writes calls (a script, the admin, a future code path), not only start_call."""
+    from django.db import IntegrityError, transaction
+
+    services.start_call(agent=agent, number="0722 123 456")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Call.objects.create(
+            project=agent.project, agent=agent, direction="outbound", remote_number="+40744555666"
+        )
+    Call.objects.create(  # an ended call beside the active one is history, not a conflict
+        project=agent.project,
+        agent=agent,
+        direction="outbound",
+        remote_number="+40744555666",
+        status="completed",
+    )
