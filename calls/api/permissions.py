@@ -25,9 +25,13 @@ def requesting_agent(request):
 
     if not hasattr(request, "_agent"):
         user = request.user
-        request._agent = (
-            Agent.objects.select_related("project", "user").filter(user=user).first()
-            if user.is_authenticated
-            else None
-        )
+        by_user = Agent._meta.get_field("user").remote_field
+        if not user.is_authenticated:
+            request._agent = None
+        elif by_user.is_cached(user):  # fetched with the API token (calls.api.auth)
+            request._agent = by_user.get_cached_value(user)
+        else:
+            request._agent = (
+                Agent.objects.select_related("project", "user").filter(user=user).first()
+            )
     return request._agent
