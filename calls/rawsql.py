@@ -57,6 +57,26 @@ def insert_select_sql(model: type[models.Model], columns: tuple, where: str) -> 
     )
 
 
+def select_list(model: type[models.Model], alias: str) -> str:
+    """Every column of ``model`` as ``alias``.column, in ``from_row``'s order."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{quote(alias)}.{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def from_row(model: type[models.Model], row: Sequence, start: int) -> models.Model | None:
+    """The ``model`` instance whose ``select_list`` begins at ``row[start]``, converted
+    as the ORM converts it; None when its pk is NULL (an outer join found nothing)."""
+    fields = model._meta.concrete_fields
+    values = list(row[start : start + len(fields)])
+    if values[fields.index(model._meta.pk)] is None:
+        return None
+    for i, field in enumerate(fields):
+        col = field.get_col(model._meta.db_table)
+        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+            values[i] = convert(values[i], col, connection)
+    return model.from_db(connection.alias, [f.attname for f in fields], values)
+
+
 def _db_value(obj: models.Model, name: str):
     field = obj._meta.get_field(name)
     return field.get_db_prep_save(getattr(obj, field.attname), connection)

@@ -18,6 +18,7 @@ from calls.adapters import adapter_for, originate_request_for
 from calls.callbacks import services as callbacks
 from calls.event_service import apply_event  # noqa: F401 - part of the service API
 from calls.models import Agent, Call, CallDirection, CallStatus
+from calls.originate_claim import claim
 from calls.pbx.base import NotSupported, PbxError
 from calls.pbx.registry import UnknownVendor
 from calls.start_insert import insert_unless_busy
@@ -179,14 +180,9 @@ class Originate:
 
 def originate(call_id: int) -> str:
     """Ask the PBX to place a queued call. Never sends a second request for the same call."""
-    # The claim is one UPDATE that only a queued call passes: two deliveries of the task
-    # cannot both pass it, and it commits at once (no BEGIN, lock, read, COMMIT).
-    claimed = Call.objects.filter(pk=call_id, status=CallStatus.QUEUED).update(
-        status=CallStatus.ORIGINATING, updated_at=timezone.now()
-    )
-    if not claimed:
+    call = claim(call_id)  # queued -> originating, in one statement
+    if call is None:
         return Originate.SKIPPED  # redelivered, canceled, or already placed
-    call = Call.objects.select_related("project__pbx_account", "agent", "contact").get(pk=call_id)
     # Not published: it lasts milliseconds, and re-rendering every open page for it
     # sat on the click-to-PBX path. The PBX's answer is published a moment later.
     try:

@@ -107,3 +107,33 @@ def test_a_canceled_call_is_never_originated(call):
     assert reload(call).status == "canceled"
     assert services.originate(call.pk) == services.Originate.SKIPPED
     assert len(responses.calls) == 0
+
+
+def test_the_claimed_call_carries_what_the_orm_would_read(call):
+    """The one-statement claim (PostgreSQL) hands the adapter the same project settings,
+    credentials, agent and contact as an ORM read does, and claims only once."""
+    from calls.originate_claim import claim
+    from tests.factories import make_contact
+
+    call.contact = make_contact(call.project, "Ion Pop", "+40722123456")
+    call.save()
+    claimed = claim(call.pk)
+    orm = Call.objects.select_related("project__pbx_account", "agent", "contact").get(pk=call.pk)
+    assert claimed.status == orm.status == "originating"
+    assert claimed.updated_at == orm.updated_at and claimed.external_id == orm.external_id
+    assert claimed.project.settings == orm.project.settings == {"project_id": 1}
+    assert claimed.project.pbx_account.credentials == {"api_token": "tok", "api_key": "key"}
+    assert (claimed.agent.extension, claimed.agent.user_id) == (
+        orm.agent.extension,
+        orm.agent.user_id,
+    )
+    assert claimed.contact.name == "Ion Pop"
+    assert claim(call.pk) is None  # a second delivery of the task
+
+
+def test_a_claimed_call_without_agent_or_contact_reads_as_none(call):
+    from calls.originate_claim import claim
+
+    Call.objects.filter(pk=call.pk).update(agent=None)
+    claimed = claim(call.pk)
+    assert claimed.agent is None and claimed.contact is None
