@@ -45,16 +45,9 @@ TOOL_LABELS = {
 }
 
 
-def record(
-    actor: AbstractBaseUser | AnonymousUser | None,
-    action: str,
-    obj: models.Model | None,
-    summary: str,
-    data: Mapping[str, Any] | None = None,
-    request: HttpRequest | None = None,
-) -> AuditEntry:
-    """Write one entry. ``data`` must hold names and counts, never secret values."""
-    entry = unsaved(actor, action, obj, summary, data, request)
+def record(*args: Any, **kwargs: Any) -> AuditEntry:
+    """Write one entry; the arguments are ``unsaved``'s."""
+    entry = unsaved(*args, **kwargs)
     entry.save()
     return entry
 
@@ -67,7 +60,8 @@ def unsaved(
     data: Mapping[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> AuditEntry:
-    """The entry ``record`` writes, for a caller that inserts it with its own statement."""
+    """One entry, not yet written. ``data`` must hold names and counts, never secret
+    values. ``record`` writes it; services.start_call inserts it with its call."""
     user = actor if actor is not None and actor.is_authenticated else None
     return AuditEntry(
         actor=user,
