@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -141,7 +140,20 @@ def create_caller_contact(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"ok": True})
+    """For load balancers (200 when the database answers) and monitoring: how many PBX
+    events wait for the event applier. A late applier does not fail the check: this
+    process must stay in rotation to keep storing the PBX's webhooks."""
+    from django.utils import timezone
+
+    from calls.housekeeping import LATE_PROBLEM, event_backlog
+
+    now = timezone.now()
+    backlog = event_backlog()
+    oldest = backlog.oldest_at
+    events = {
+        "waiting": backlog.waiting,
+        "oldest_seconds": round((now - oldest).total_seconds(), 1) if oldest else None,
+    }
+    if backlog.late(now):
+        events["problem"] = LATE_PROBLEM
+    return JsonResponse({"ok": True, "events": events})
