@@ -134,34 +134,47 @@ class AgentFragments:
         return text
 
 
+# What woke a stream: its first look, a database poll tick, a Redis message, or nothing
+# (a heartbeat interval passed).
+FIRST, TICK, MESSAGE = "first", "tick", "message"
+
+
 async def _wake_ups(channel: str):
-    """Yield whenever something may have changed: a Redis message, or each poll tick."""
+    """Yield FIRST, then TICK at each database poll, or MESSAGE for each burst of Redis
+    messages (a batch of events is one wake-up, not one per call it moved)."""
     import asyncio
 
     if not settings.REDIS_URL:
+        yield FIRST
         while True:
-            yield True
             await asyncio.sleep(POLL_INTERVAL)
+            yield TICK
     import redis.asyncio as aioredis
 
     client = aioredis.Redis.from_url(settings.REDIS_URL)
     pubsub = client.pubsub()
     await pubsub.subscribe(channel)
     try:
-        yield True  # the page gets the current state at once, then only changes
+        yield FIRST  # the page gets the current state at once, then only changes
         while True:
             message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=HEARTBEAT)
-            yield message is not None
+            if message is None:
+                yield None
+                continue
+            while await pubsub.get_message(ignore_subscribe_messages=True, timeout=0):
+                pass  # already waiting: the one render below shows them all
+            yield MESSAGE
     finally:
         await pubsub.aclose()
         await client.aclose()
 
 
 async def change_stream(channel: str, stamp, render):
-    """Server-sent events: ``render()`` at once, then again whenever ``stamp()`` changes.
+    """Server-sent events: ``render()`` at once, then again on every change.
 
-    ``stamp`` is a cheap query (a max and a count); ``render`` returns finished SSE
-    text. Woken by Redis on ``channel`` or by each database poll tick.
+    ``stamp`` is a cheap query (a max and a count) that tells a database poll tick with
+    a change from one without; a Redis message is a change by itself, so it renders
+    without asking. ``render`` returns finished SSE text.
     """
     import time
 
@@ -171,14 +184,15 @@ async def change_stream(channel: str, stamp, render):
     render_now = sync_to_async(_returning_connection(render))
     yield "retry: 2000\n\n"
     last_stamp, last_beat = None, time.monotonic()
-    async for maybe_changed in _wake_ups(channel):
-        if maybe_changed:
+    async for wake in _wake_ups(channel):
+        changed = wake == MESSAGE
+        if wake in (FIRST, TICK):
             current = await stamp_of()
-            if current != last_stamp:
-                last_stamp, last_beat = current, time.monotonic()
-                yield await render_now()
-                continue
-        if time.monotonic() - last_beat >= HEARTBEAT:
+            changed, last_stamp = current != last_stamp, current
+        if changed:
+            last_beat = time.monotonic()
+            yield await render_now()
+        elif time.monotonic() - last_beat >= HEARTBEAT:
             last_beat = time.monotonic()
             yield ": keep-alive\n\n"
 

@@ -141,3 +141,38 @@ async def _recent_only_when_a_call_ends(agent):
     await call.asave(update_fields=["status", "ended_at", "updated_at"])
     ended = await read_until(tab, "event: recent")
     assert "status-completed" in ended.split("event: recent", 1)[1]
+
+
+def test_a_burst_of_changes_through_redis_is_one_update_of_the_page(agent, settings):
+    """An applier batch publishes once per call it moved; the page renders once for all."""
+    import redis
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/14"
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    async_to_sync(_a_burst_is_one_update)(agent)
+
+
+async def _a_burst_is_one_update(agent):
+    import asyncio
+
+    call = await Call.objects.acreate(
+        project=agent.project,
+        agent=agent,
+        direction="outbound",
+        remote_number="+40722123456",
+        status="agent_ringing",
+    )
+    tab = await open_stream(await sync_to_async(lambda: agent.user)())
+    await read_until(tab, "event: recent")
+    call.status = "answered"
+    await call.asave(update_fields=["status", "updated_at"])
+    for _ in range(20):
+        await sync_to_async(live.publish)(call)
+    await asyncio.sleep(0.2)  # all twenty are in the stream's socket
+    seen = await read_until(tab, "Talking")
+    with pytest.raises(TimeoutError):
+        seen += await read_until(tab, "event: call", timeout=0.5)
+    assert seen.count("event: call") == 1
