@@ -11,11 +11,11 @@ import hmac
 from functools import cache
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from calls import rawsql
 from calls.models import Agent, Project
 from calls.webhooks import recent_projects
 from contacts.models import Contact, ContactPhone
@@ -70,26 +70,6 @@ def _caller_sql() -> str:
     )
 
 
-def _fetch_caller(project_id: int, number: str) -> tuple | None:
-    """Run the one query; on PostgreSQL as a prepared statement.
-
-    Django's psycopg cursors bind parameters client-side and never prepare, so
-    PostgreSQL planned this three-table join on every lookup (~0.13 ms, more than it
-    took to run). A server-binding cursor on the same connection prepares it once
-    per connection; the pool keeps connections, and so their prepared statements.
-    """
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(_caller_sql(), [project_id, number], prepare=True)
-            return cursor.fetchone()
-    with connection.cursor() as cursor:
-        cursor.execute(_caller_sql(), [project_id, number])
-        return cursor.fetchone()
-
-
 @cache
 def _contact_page() -> tuple[str, str]:
     """Our contact page's path around its pk, resolved once (reverse() is slow per call)."""
@@ -103,7 +83,7 @@ def caller_data(project: Project, telephone: str) -> dict:
     number = try_normalize(telephone, project.region)
     if not number:
         return result
-    row = _fetch_caller(project.pk, number)
+    row = rawsql.fetch_one(_caller_sql(), [project.pk, number])
     if row is None:
         return result
     contact_id, name, crm_url, owner_extension = row

@@ -26,6 +26,26 @@ def insert_returning_pk(
     return row[0] if row else None
 
 
+def fetch_one(sql: str, params: Sequence) -> tuple | None:
+    """One row of a hot-path SELECT; on PostgreSQL as a prepared statement.
+
+    Django's psycopg cursors bind parameters client-side and never prepare, so
+    PostgreSQL plans a join again on every run (often longer than running it). A
+    server-binding cursor on the same connection prepares it once per connection; the
+    pool keeps connections, and so their prepared statements.
+    """
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchone()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
 def update_columns(obj: models.Model, names: Sequence[str]) -> None:
     """UPDATE only ``names`` of ``obj``'s row. No save signals are sent."""
     with connection.cursor() as cursor:

@@ -146,3 +146,38 @@ def test_other_projects_contacts_are_not_callable_by_id(agent):
         "/api/v1/calls/", {"number": "0722123456", "contact": stranger.pk}
     )
     assert response.status_code == 400
+
+
+def token_client(user) -> APIClient:
+    from rest_framework.authtoken.models import Token
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def test_a_crm_places_a_call_with_the_agents_token(agent, queue):
+    response = token_client(agent.user).post(
+        "/api/v1/calls/", {"number": "0722 123 456"}, format="json"
+    )
+    assert response.status_code == 202
+    call = Call.objects.get()
+    assert call.agent == agent and queue == [call.pk]
+
+
+def test_a_token_that_does_not_exist_or_belongs_to_a_disabled_user_is_refused(agent, queue):
+    unknown = APIClient()
+    unknown.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
+    reply = unknown.post("/api/v1/calls/", {"number": "0722 123 456"}, format="json")
+    assert reply.status_code == 401 and reply.json()["detail"] == "Invalid token."
+    disabled = token_client(agent.user)
+    agent.user.is_active = False
+    agent.user.save()
+    reply = disabled.post("/api/v1/calls/", {"number": "0722 123 456"}, format="json")
+    assert reply.status_code == 401 and "inactive" in reply.json()["detail"]
+    assert not Call.objects.exists() and queue == []
+
+
+def test_a_supervisor_without_an_extension_reads_calls_with_a_token():
+    supervisor = make_user("supervisor")
+    assert token_client(supervisor).get("/api/v1/calls/").status_code == 200
