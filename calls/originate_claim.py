@@ -39,9 +39,8 @@ def claim(call_id: int) -> Call | None:
         return Call.objects.select_related("project__pbx_account", "agent", "contact").get(
             pk=call_id
         )
-    with connection.cursor() as cursor:
-        cursor.execute(_sql(), [CallStatus.ORIGINATING, now, call_id, CallStatus.QUEUED])
-        row = cursor.fetchone()
+    # Prepared: planning the four joins each time cost about what running them does.
+    row = rawsql.fetch_one(_sql(), [CallStatus.ORIGINATING, now, call_id, CallStatus.QUEUED])
     return None if row is None else _build(row)
 
 
