@@ -19,6 +19,28 @@ async def open_stream(user):
     return await client.get("/live/agent/")
 
 
+def use_redis(settings) -> None:
+    """Live updates through Redis pub/sub, when a Redis answers at 127.0.0.1:6379 (CI's
+    second run, or a local one); skipped otherwise."""
+    import redis
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/14"
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+
+
+async def outbound_call(agent, status: str) -> Call:
+    return await Call.objects.acreate(
+        project=agent.project,
+        agent=agent,
+        direction="outbound",
+        remote_number="+40722123456",
+        status=status,
+    )
+
+
 def test_a_stream_needs_a_logged_in_agent(client):
     assert client.get("/live/agent/").status_code == 403
 
@@ -29,13 +51,7 @@ def test_a_page_that_connects_gets_the_current_call_at_once(agent, settings):
 
 
 async def _connects_and_gets_current_call(agent):
-    await Call.objects.acreate(
-        project=agent.project,
-        agent=agent,
-        direction="outbound",
-        remote_number="+40722123456",
-        status="customer_ringing",
-    )
+    await outbound_call(agent, "customer_ringing")
     response = await open_stream(await sync_to_async(lambda: agent.user)())
     assert response["Content-Type"] == "text/event-stream"
     text = await read_until(response, "event: recent")
@@ -49,24 +65,12 @@ def test_every_open_tab_sees_a_change(agent, settings):
 
 def test_every_open_tab_sees_a_change_through_redis(agent, settings):
     """Redis pub/sub, when REDIS_URL is set (CI's second run, or a local Redis)."""
-    import redis
-
-    settings.REDIS_URL = "redis://127.0.0.1:6379/14"
-    try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
+    use_redis(settings)
     async_to_sync(_every_tab_sees_a_change)(agent, publish=True)
 
 
 async def _every_tab_sees_a_change(agent, publish=False):
-    call = await Call.objects.acreate(
-        project=agent.project,
-        agent=agent,
-        direction="outbound",
-        remote_number="+40722123456",
-        status="agent_ringing",
-    )
+    call = await outbound_call(agent, "agent_ringing")
     user = await sync_to_async(lambda: agent.user)()
     tabs = [await open_stream(user), await open_stream(user)]
     for tab in tabs:
@@ -91,13 +95,8 @@ def test_a_batch_of_changes_reaches_redis_once_the_batch_is_over(agent, settings
     """The event applier publishes its whole batch in one round trip, after its commit."""
     import redis
 
-    settings.REDIS_URL = "redis://127.0.0.1:6379/14"
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    listener = client.pubsub()
+    use_redis(settings)
+    listener = redis.Redis.from_url(settings.REDIS_URL).pubsub()
     listener.subscribe(live.agent_channel(agent.pk))
     listener.get_message(timeout=1)  # the subscribe confirmation
     calls = [  # an inbound call may ring while an outbound one is in progress
@@ -123,13 +122,7 @@ def test_the_recent_list_is_sent_again_only_when_a_call_ends(agent, settings):
 async def _recent_only_when_a_call_ends(agent):
     from django.utils import timezone
 
-    call = await Call.objects.acreate(
-        project=agent.project,
-        agent=agent,
-        direction="outbound",
-        remote_number="+40722123456",
-        status="customer_ringing",
-    )
+    call = await outbound_call(agent, "customer_ringing")
     tab = await open_stream(await sync_to_async(lambda: agent.user)())
     first = await read_until(tab, "event: recent")
     assert "No calls yet" in first  # the ringing call is on the card, not in the list
@@ -145,26 +138,14 @@ async def _recent_only_when_a_call_ends(agent):
 
 def test_a_burst_of_changes_through_redis_is_one_update_of_the_page(agent, settings):
     """An applier batch publishes once per call it moved; the page renders once for all."""
-    import redis
-
-    settings.REDIS_URL = "redis://127.0.0.1:6379/14"
-    try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
+    use_redis(settings)
     async_to_sync(_a_burst_is_one_update)(agent)
 
 
 async def _a_burst_is_one_update(agent):
     import asyncio
 
-    call = await Call.objects.acreate(
-        project=agent.project,
-        agent=agent,
-        direction="outbound",
-        remote_number="+40722123456",
-        status="agent_ringing",
-    )
+    call = await outbound_call(agent, "agent_ringing")
     tab = await open_stream(await sync_to_async(lambda: agent.user)())
     await read_until(tab, "event: recent")
     call.status = "answered"
