@@ -18,12 +18,13 @@ from calls import rawsql
 from calls.models import Agent, Call, CallStatus, PbxAccount, Project
 from contacts.models import Contact
 
-# (model, alias, join condition); the order is the SELECT's and from_row's.
+# (model, its alias, join, the alias and model that point to it, the field that does);
+# the order is the SELECT's and _build's.
 _JOINS = (
-    (Project, "p", "JOIN", "p.{id} = c.{project_id}"),
-    (PbxAccount, "a", "JOIN", "a.{id} = p.{pbx_account_id}"),
-    (Agent, "ag", "LEFT JOIN", "ag.{id} = c.{agent_id}"),
-    (Contact, "ct", "LEFT JOIN", "ct.{id} = c.{contact_id}"),
+    (Project, "p", "JOIN", "c", Call, "project"),
+    (PbxAccount, "a", "JOIN", "p", Project, "pbx_account"),
+    (Agent, "ag", "LEFT JOIN", "c", Call, "agent"),
+    (Contact, "ct", "LEFT JOIN", "c", Call, "contact"),
 )
 
 
@@ -45,30 +46,28 @@ def claim(call_id: int) -> Call | None:
 
 
 def _build(row) -> Call:
-    call = rawsql.from_row(Call, row, 0)
-    start = len(Call._meta.concrete_fields)
-    related = {}
-    for model, alias, _join, _on in _JOINS:
-        related[alias] = rawsql.from_row(model, row, start)
-        start += len(model._meta.concrete_fields)
-    related["p"].pbx_account = related["a"]
-    call.project, call.agent, call.contact = related["p"], related["ag"], related["ct"]
+    call, project, account, agent, contact = rawsql.from_rows(
+        [Call, *(model for model, *_ in _JOINS)], row
+    )
+    project.pbx_account = account
+    call.project, call.agent, call.contact = project, agent, contact
     return call
 
 
 @cache
 def _sql() -> str:
     quote = connection.ops.quote_name
-    names = {n: quote(n) for n in ("id", "project_id", "pbx_account_id", "agent_id", "contact_id")}
     status, updated_at = rawsql.column(Call, "status"), rawsql.column(Call, "updated_at")
+    call_pk = quote(Call._meta.pk.column)
     selects = [rawsql.select_list(Call, "c")]
     joins = []
-    for model, alias, join, on in _JOINS:
+    for model, alias, join, parent_alias, parent, field in _JOINS:
         selects.append(rawsql.select_list(model, alias))
+        pk, fk = quote(model._meta.pk.column), rawsql.column(parent, field)
         table = quote(model._meta.db_table)
-        joins.append(f"{join} {table} {quote(alias)} ON {on.format(**names)}")
+        joins.append(f"{join} {table} {alias} ON {alias}.{pk} = {parent_alias}.{fk}")
     return (
-        f"WITH {quote('c')} AS (UPDATE {quote(Call._meta.db_table)} "  # noqa: S608 - names from the models
-        f"SET {status} = %s, {updated_at} = %s WHERE {names['id']} = %s AND {status} = %s "
-        f"RETURNING *) SELECT {', '.join(selects)} FROM {quote('c')} {' '.join(joins)}"
+        f"WITH c AS (UPDATE {quote(Call._meta.db_table)} "  # noqa: S608 - names from the models
+        f"SET {status} = %s, {updated_at} = %s WHERE {call_pk} = %s AND {status} = %s "
+        f"RETURNING *) SELECT {', '.join(selects)} FROM c {' '.join(joins)}"
     )

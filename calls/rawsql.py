@@ -83,18 +83,39 @@ def select_list(model: type[models.Model], alias: str) -> str:
     return ", ".join(f"{quote(alias)}.{quote(f.column)}" for f in model._meta.concrete_fields)
 
 
+def from_rows(models_: Sequence[type[models.Model]], row: Sequence) -> list:
+    """The instances of ``models_`` whose ``select_list``s make up ``row``, in order;
+    None for one whose pk is NULL (an outer join found nothing)."""
+    objects, start = [], 0
+    for model in models_:
+        objects.append(from_row(model, row, start))
+        start += len(model._meta.concrete_fields)
+    return objects
+
+
 def from_row(model: type[models.Model], row: Sequence, start: int) -> models.Model | None:
     """The ``model`` instance whose ``select_list`` begins at ``row[start]``, converted
     as the ORM converts it; None when its pk is NULL (an outer join found nothing)."""
-    fields = model._meta.concrete_fields
-    values = list(row[start : start + len(fields)])
-    if values[fields.index(model._meta.pk)] is None:
+    attnames, pk_index, converters = _reading(model)
+    values = list(row[start : start + len(attnames)])
+    if values[pk_index] is None:
         return None
+    for i, col, convert in converters:
+        values[i] = convert(values[i], col, connection)
+    return model.from_db(connection.alias, attnames, values)
+
+
+@cache
+def _reading(model: type[models.Model]) -> tuple[list[str], int, list[tuple]]:
+    """What ``from_row`` needs of ``model``, worked out once: attribute names, the pk's
+    place, and the (place, column, converter) of each field the ORM would convert."""
+    fields = model._meta.concrete_fields
+    converters = []
     for i, field in enumerate(fields):
         col = field.get_col(model._meta.db_table)
         for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
-            values[i] = convert(values[i], col, connection)
-    return model.from_db(connection.alias, [f.attname for f in fields], values)
+            converters.append((i, col, convert))
+    return [f.attname for f in fields], fields.index(model._meta.pk), converters
 
 
 def _db_value(obj: models.Model, name: str):

@@ -32,16 +32,13 @@ class TokenWithAgentAuthentication(TokenAuthentication):
         return (user, token)
 
 
+@cache
 def _models() -> tuple:
     return (TokenAuthentication().get_model(), get_user_model(), Agent, Project)
 
 
 def _build(row: tuple):
-    objects, start = [], 0
-    for model in _models():
-        objects.append(rawsql.from_row(model, row, start))
-        start += len(model._meta.concrete_fields)
-    token, user, agent, project = objects
+    token, user, agent, project = rawsql.from_rows(_models(), row)
     token.user = user
     if agent is not None:
         agent.project, agent.user = project, user
