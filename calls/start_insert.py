@@ -37,6 +37,7 @@ def insert_unless_busy(call: Call, entry: AuditEntry) -> bool:
             row = cursor.fetchone()
         if row is None:
             return False
+        entry.object_id = row[0]
         call.pk = int(row[0])
     else:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -49,7 +50,6 @@ def insert_unless_busy(call: Call, entry: AuditEntry) -> bool:
             entry.pk = rawsql.insert_returning_pk(entry, rawsql.insert_columns(AuditEntry))
     call._state.adding = False
     call._state.db = connection.alias
-    entry.object_id = str(call.pk)
     return True
 
 
