@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 from bench_processes import wait_for
-from sse_client import SseClient
+from sse_client import SseClient, login
 
 ABORT = threading.Event()  # a process died or calls keep failing: stop clicking
 MAX_CONSECUTIVE_ERRORS = 5
@@ -202,3 +202,34 @@ def report(result: dict[str, Any]) -> str:
     for error in result["errors"] + result["stream_errors"]:
         lines.append("  error: " + error)
     return "\n".join(lines)
+
+
+def open_streams(stack, agents: Agents, base: str, web_port: int) -> None:
+    """One logged-in SSE client per agent, each past its first card."""
+    for entry in agents.logins:
+        stream = SseClient("127.0.0.1", web_port, login(base, entry["username"], entry["password"]))
+        stream.start()
+        agents.streams.append(stream)
+        stack.callback(stream.close)
+    for stream in agents.streams:
+        if not stream.connected.wait(10):
+            raise RuntimeError(f"SSE stream did not open: {stream.error}")
+        stream.wait_card(lambda c: True, 10)  # the initial card
+
+
+def click_all(
+    args, base: str, agents: Agents, samples: list[Sample], indices, warmup: bool
+) -> None:
+    """Place the calls ``indices`` with ``args.concurrency`` clicking users."""
+    indices = list(indices)
+    threads = [
+        threading.Thread(
+            target=place_calls,
+            args=(args, base, agents, samples, indices[w :: args.concurrency], w, warmup),
+        )
+        for w in range(args.concurrency)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()

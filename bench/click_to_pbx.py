@@ -48,8 +48,9 @@ from click_calls import (
     ABORT,
     Agents,
     Sample,
+    click_all,
     collect_sandbox,
-    place_calls,
+    open_streams,
     report,
     setup_data,
 )
@@ -58,7 +59,7 @@ from measure import (  # bench/ is on sys.path as the script's folder
     machine_busy,
     summary,
 )
-from sse_client import TERMINAL, SseClient, login
+from sse_client import TERMINAL
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -73,6 +74,117 @@ PRESETS = {
         "redis": "redis://127.0.0.1:6379/12",
     },
 }
+
+
+def _environment(
+    args, var: Path, base: str, sandbox_url: str, database: str, broker: str, redis_url: str
+) -> dict[str, str]:
+    """What every product process runs with."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": args.settings,
+        "PBXPORTAL_VAR_DIR": str(var),
+        "DATABASE_URL": database,
+        "CELERY_BROKER_URL": broker,
+        "REDIS_URL": redis_url,
+        "PUBLIC_BASE_URL": base,
+        "SANDBOX_PBX_URL": sandbox_url,
+        "LOG_LEVEL": "WARNING",
+        "DEBUG": "0",
+    }
+    if args.polling_interval is not None:
+        env["CELERY_POLLING_INTERVAL"] = str(args.polling_interval)
+    env.pop("CELERY_RESULT_BACKEND", None)
+    return env
+
+
+def _demo_logins(args, env: dict[str, str]) -> list[dict]:
+    """Migrate and load the bench's agents in a child process; their logins."""
+    setup = subprocess.run(
+        [PY, __file__, "--_setup", str(args.agents)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    marker = [ln for ln in setup.stdout.splitlines() if ln.startswith("BENCH-LOGINS ")]
+    if setup.returncode or not marker:
+        raise RuntimeError(f"set-up failed:\n{setup.stdout}\n{setup.stderr}")
+    return json.loads(marker[0].split(" ", 1)[1])
+
+
+def _watch(procs: dict[str, subprocess.Popen]) -> None:
+    """Stop the run when a product process dies."""
+    while not ABORT.wait(0.5):
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                print(
+                    f"{name} exited ({proc.returncode}), stopping; see its log (--keep)",
+                    file=sys.stderr,
+                )
+                ABORT.set()
+
+
+def _start_profilers(stack, args, procs: dict[str, subprocess.Popen]) -> None:
+    """py-spy on web, worker and applier until the run ends (--profile)."""
+    args.profile.mkdir(parents=True, exist_ok=True)
+    for name in ("web", "worker", "applier"):
+        cmd = [
+            str(Path(PY).with_name("py-spy")),
+            "record",
+            "--pid",
+            str(procs[name].pid),
+            "--subprocesses",
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            *(["--idle"] if args.profile_idle else ["--gil"]),
+            "-o",
+            str(args.profile / f"{name}.txt"),
+        ]
+        log = args.profile / f"py-spy-{name}.log"
+        stack.enter_context(process(cmd, os.environ, log, f"py-spy {name}", sigint=True))
+    time.sleep(1)
+
+
+def _measured_calls(args, base, agents, samples, procs) -> tuple[float, dict, float]:
+    """Place the measured calls; wall time, CPU ms per call of each process, and how busy
+    the whole machine was (share of both cores)."""
+    pids = {name: proc.pid for name, proc in procs.items()}
+    pids["bench"] = os.getpid()
+    cpu_before = {k: cpu_seconds(v, k == "worker") for k, v in pids.items()}
+    busy_before = machine_busy()
+    started = time.time()
+    click_all(args, base, agents, samples, range(args.calls), False)
+    elapsed = time.time() - started
+    per_call = max(args.calls, 1)
+    cpu = {
+        k: round((cpu_seconds(v, k == "worker") - cpu_before[k]) * 1000 / per_call, 1)
+        for k, v in pids.items()
+    }
+    busy_after = machine_busy()
+    machine = (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
+    return elapsed, cpu, machine
+
+
+def _latencies(measured: list[Sample]) -> dict[str, dict]:
+    """p50/p95/p99 of each measured interval, in ms."""
+    click = [(s.originate_received - s.sent) * 1000 for s in measured if s.originate_received]
+    sse = [
+        (s.answered_card - s.answer_sent) * 1000
+        for s in measured
+        if s.answered_card and s.answer_sent
+    ]
+    return {
+        "click_to_pbx_ms": summary(click),
+        "event_to_sse_ms": summary(sse),
+        "post_response_ms": summary(
+            [(s.responded - s.sent) * 1000 for s in measured if s.responded]
+        ),
+        "answer_webhook_ms": summary([s.webhook_ms for s in measured if s.webhook_ms is not None]),
+    }
 
 
 def run(args) -> dict[str, Any]:
@@ -105,36 +217,8 @@ def run(args) -> dict[str, Any]:
             sandbox, sandbox_url = start_sandbox(
                 stack, var / "sandbox.json", {**os.environ, **timing}, logs / "sandbox.log"
             )
-            env = {
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": args.settings,
-                "PBXPORTAL_VAR_DIR": str(var),
-                "DATABASE_URL": database,
-                "CELERY_BROKER_URL": broker,
-                "REDIS_URL": redis_url,
-                "PUBLIC_BASE_URL": base,
-                "SANDBOX_PBX_URL": sandbox_url,
-                "LOG_LEVEL": "WARNING",
-                "DEBUG": "0",
-                **(
-                    {"CELERY_POLLING_INTERVAL": str(args.polling_interval)}
-                    if args.polling_interval is not None
-                    else {}
-                ),
-            }
-            env.pop("CELERY_RESULT_BACKEND", None)
-            setup = subprocess.run(
-                [PY, __file__, "--_setup", str(args.agents)],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            marker = [ln for ln in setup.stdout.splitlines() if ln.startswith("BENCH-LOGINS ")]
-            if setup.returncode or not marker:
-                raise RuntimeError(f"set-up failed:\n{setup.stdout}\n{setup.stderr}")
-            agents.logins = json.loads(marker[0].split(" ", 1)[1])
+            env = _environment(args, var, base, sandbox_url, database, broker, redis_url)
+            agents.logins = _demo_logins(args, env)
             wait_for(
                 lambda: any(
                     a["name"] == "demo-while1"
@@ -151,102 +235,15 @@ def run(args) -> dict[str, Any]:
             applier = start_applier(stack, env, logs / "applier.log")
             web = start_uvicorn(stack, env, logs / "web.log", args.asgi, web_port, args.uvicorn_arg)
 
-            for entry in agents.logins:
-                stream = SseClient(
-                    "127.0.0.1", web_port, login(base, entry["username"], entry["password"])
-                )
-                stream.start()
-                agents.streams.append(stream)
-                stack.callback(stream.close)
-            for stream in agents.streams:
-                if not stream.connected.wait(10):
-                    raise RuntimeError(f"SSE stream did not open: {stream.error}")
-                stream.wait_card(lambda c: True, 10)  # the initial card
-
-            def watch() -> None:
-                while not ABORT.wait(0.5):
-                    procs = (("sandbox", sandbox), ("worker", worker), ("applier", applier))
-                    for name, proc in (*procs, ("web", web)):
-                        if proc.poll() is not None:
-                            print(
-                                f"{name} exited ({proc.returncode}), stopping; "
-                                f"see its log (--keep)",
-                                file=sys.stderr,
-                            )
-                            ABORT.set()
-
-            threading.Thread(target=watch, daemon=True).start()
+            open_streams(stack, agents, base, web_port)
+            procs = {"sandbox": sandbox, "worker": worker, "applier": applier, "web": web}
+            threading.Thread(target=_watch, args=(procs,), daemon=True).start()
             stack.callback(ABORT.set)
             # warm-up: proves the worker consumes and fills every process's caches
-            warm = list(range(100000 - args.warmup, 100000))
-            threads = [
-                threading.Thread(
-                    target=place_calls,
-                    args=(args, base, agents, samples, warm[w :: args.concurrency], w, True),
-                )
-                for w in range(args.concurrency)
-            ]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            click_all(args, base, agents, samples, range(100000 - args.warmup, 100000), True)
             if args.profile:
-                args.profile.mkdir(parents=True, exist_ok=True)
-                for name, proc in (("web", web), ("worker", worker), ("applier", applier)):
-                    stack.enter_context(
-                        process(
-                            [
-                                str(Path(PY).with_name("py-spy")),
-                                "record",
-                                "--pid",
-                                str(proc.pid),
-                                "--subprocesses",
-                                "--rate",
-                                "200",
-                                "--format",
-                                "raw",
-                                *(["--idle"] if args.profile_idle else ["--gil"]),
-                                "-o",
-                                str(args.profile / f"{name}.txt"),
-                            ],
-                            os.environ,
-                            args.profile / f"py-spy-{name}.log",
-                            f"py-spy {name}",
-                            sigint=True,
-                        )
-                    )
-                time.sleep(1)
-            procs = {
-                "web": web.pid,
-                "worker": worker.pid,
-                "applier": applier.pid,
-                "sandbox": sandbox.pid,
-                "bench": os.getpid(),
-            }
-            cpu_before = {k: cpu_seconds(v, k == "worker") for k, v in procs.items()}
-            busy_before = machine_busy()
-            started = time.time()
-            measured = list(range(args.calls))
-            threads = [
-                threading.Thread(
-                    target=place_calls,
-                    args=(args, base, agents, samples, measured[w :: args.concurrency], w, False),
-                )
-                for w in range(args.concurrency)
-            ]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            elapsed = time.time() - started
-            cpu = {
-                k: round(
-                    (cpu_seconds(v, k == "worker") - cpu_before[k]) * 1000 / max(args.calls, 1), 1
-                )
-                for k, v in procs.items()
-            }
-            busy_after = machine_busy()
-            machine = (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
+                _start_profilers(stack, args, procs)
+            elapsed, cpu, machine = _measured_calls(args, base, agents, samples, procs)
             # let the last calls end, so no event goes to a stopped web process
             for stream in agents.streams:
                 stream.wait_card(
@@ -265,16 +262,6 @@ def run(args) -> dict[str, Any]:
             shutil.rmtree(var, ignore_errors=True)
 
     measured_samples = [s for s in samples if not s.warmup]
-    click = [
-        (s.originate_received - s.sent) * 1000 for s in measured_samples if s.originate_received
-    ]
-    sse = [
-        (s.answered_card - s.answer_sent) * 1000
-        for s in measured_samples
-        if s.answered_card and s.answer_sent
-    ]
-    http_ms = [(s.responded - s.sent) * 1000 for s in measured_samples if s.responded]
-    webhook = [s.webhook_ms for s in measured_samples if s.webhook_ms is not None]
     return {
         "preset": args.preset,
         "database": re.sub(r"sqlite:///.*", "sqlite (fresh file)", database),
@@ -293,10 +280,7 @@ def run(args) -> dict[str, Any]:
         "stream_errors": stream_errors,
         "cpu_ms_per_call": cpu,
         "machine_busy": round(machine, 3),
-        "click_to_pbx_ms": summary(click),
-        "event_to_sse_ms": summary(sse),
-        "post_response_ms": summary(http_ms),
-        "answer_webhook_ms": summary(webhook),
+        **_latencies(measured_samples),
         "samples": [s.__dict__ for s in measured_samples] if args.samples else [],
     }
 
@@ -306,6 +290,20 @@ def main() -> None:
         sys.path.insert(0, str(ROOT))
         setup_data(int(sys.argv[2]))
         return
+    parser = _arguments()
+    args = parser.parse_args()
+    # SIGTERM (e.g. `timeout`) unwinds like Ctrl-C, so the processes and database go too
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    args.agents = args.agents or 8 * args.concurrency
+    if args.agents < args.concurrency:
+        parser.error("need at least one agent per clicker")
+    result = run(args)
+    print(report(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+def _arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--preset",
@@ -369,16 +367,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the result (and samples) here")
     parser.add_argument("--samples", action="store_true", help="keep per-call samples in --json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary var dir (logs)")
-    args = parser.parse_args()
-    # SIGTERM (e.g. `timeout`) unwinds like Ctrl-C, so the processes and database go too
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    args.agents = args.agents or 8 * args.concurrency
-    if args.agents < args.concurrency:
-        parser.error("need at least one agent per clicker")
-    result = run(args)
-    print(report(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
+    return parser
 
 
 if __name__ == "__main__":
