@@ -27,7 +27,8 @@ def insert_returning_pk(
 
 
 def fetch_one(sql: str, params: Sequence) -> tuple | None:
-    """One row of a hot-path SELECT; on PostgreSQL as a prepared statement.
+    """The one row of a hot-path statement (a SELECT, or a write with RETURNING); on
+    PostgreSQL as a prepared statement.
 
     Django's psycopg cursors bind parameters client-side and never prepare, so
     PostgreSQL plans a join again on every run (often longer than running it). A

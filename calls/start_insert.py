@@ -31,10 +31,8 @@ def insert_unless_busy(call: Call, entry: AuditEntry) -> bool:
     columns = rawsql.insert_columns(Call)
     params = [*rawsql.values(call, columns), call.agent_id, *_TERMINAL]
     if connection.vendor == "postgresql":
-        entry_columns = _entry_columns()
-        with connection.cursor() as cursor:
-            cursor.execute(_postgres_sql(), [*params, *rawsql.values(entry, entry_columns)])
-            row = cursor.fetchone()
+        # prepared: planning the CTE each time cost about what running it does
+        row = rawsql.fetch_one(_postgres_sql(), [*params, *rawsql.values(entry, _entry_columns())])
         if row is None:
             return False
         entry.object_id = row[0]
