@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from calls.models import Call, Project
 from calls.pbx.base import OriginateRequest, PbxAdapter, PbxConfig
+from calls.pbx.http import kept_session
 from calls.pbx.registry import adapter_class
 
 
@@ -22,7 +23,8 @@ def config_for(project: Project) -> PbxConfig:
 
 
 def adapter_for(project: Project) -> PbxAdapter:
-    return adapter_class(project.pbx_account.vendor)(config_for(project))
+    session = kept_session(settings.PBX_KEEPALIVE_SECONDS)
+    return adapter_class(project.pbx_account.vendor)(config_for(project), session=session)
 
 
 def originate_request_for(call: Call) -> OriginateRequest:

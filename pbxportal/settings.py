@@ -38,6 +38,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Where the PBX reaches us: used to build the webhook and caller lookup URLs shown to admins.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SANDBOX_PBX_URL = env.str("SANDBOX_PBX_URL", default="http://127.0.0.1:8010").rstrip("/")
+# Connections to a PBX idle for less than this are reused (calls/pbx/http.kept_session);
+# 0 opens a new one for every request. Keep it well under the PBX's keep-alive timeout.
+PBX_KEEPALIVE_SECONDS = env.float("PBX_KEEPALIVE_SECONDS", default=2.0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
