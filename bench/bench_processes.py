@@ -145,6 +145,8 @@ def start_worker(stack, env: dict[str, str], log: Path, extra: list[str]):
         "WARNING",
         "--hostname",
         f"bench-{os.getpid()}@%h",
+        "--queues",
+        "calls,celery",
         *extra,
     ]
     return stack.enter_context(process(cmd, env, log, "worker"))

@@ -320,8 +320,9 @@ def _arguments() -> argparse.ArgumentParser:
     parser.add_argument("--database-url", help="override the preset's (name must hold 'bench')")
     parser.add_argument("--broker-url", help="override the preset's CELERY_BROKER_URL")
     parser.add_argument("--redis-url", help="override the preset's REDIS_URL ('' = DB poll)")
-    parser.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
-    parser.add_argument("--worker-concurrency", type=int, default=2)
+    # the Procfile's `calls` worker
+    parser.add_argument("--pool", default="threads", choices=["prefork", "solo", "threads"])
+    parser.add_argument("--worker-concurrency", type=int, default=8)
     parser.add_argument(
         "--polling-interval",
         type=float,

@@ -192,6 +192,11 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_default_result
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
+# Clicks get their own queue and worker (the Procfile's `calls`, a thread pool): a
+# contact import or a PBX that takes its full read timeout to answer must not hold up
+# every other agent's call behind a two-process pool.
+CALLS_QUEUE = "calls"
+CELERY_TASK_ROUTES = {"calls.originate": {"queue": CALLS_QUEUE}}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Opening a database connection per task was a quarter of the originate task's time.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)

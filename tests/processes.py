@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def celery_worker(extra_env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
     """A worker process with the test settings (same database and broker as the tests)."""
     args = ["-m", "celery", "-A", "pbxportal", "worker", "--pool", "solo", "--loglevel", "INFO"]
+    args += ["--queues", "calls,celery"]  # both of the Procfile's workers in one
     args += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
     with _process(args, "worker.log", extra_env) as proc:
         yield proc
