@@ -58,44 +58,35 @@ def _post(server: _Counting, keepalive: float) -> None:
     assert reply.status_code == 200
 
 
-def _in_new_thread(fn) -> None:
-    thread = threading.Thread(target=fn)
+def _calls_from_one_thread(server: _Counting, keepalive: float, calls: int, pause=0.0) -> None:
+    """Sessions are kept per thread: a fresh thread starts without one."""
+
+    def place() -> None:
+        for n in range(calls):
+            if n:
+                time.sleep(pause)
+            _post(server, keepalive)
+
+    thread = threading.Thread(target=place)
     thread.start()
     thread.join()
 
 
 def test_calls_in_quick_succession_share_one_connection(pbx):
-    def three_calls():
-        for _ in range(3):
-            _post(pbx, keepalive=5)
-
-    _in_new_thread(three_calls)
+    _calls_from_one_thread(pbx, keepalive=5, calls=3)
     assert pbx.connections == 1
 
 
 def test_a_connection_idle_past_the_limit_is_not_reused(pbx):
-    def two_calls_apart():
-        _post(pbx, keepalive=0.2)
-        time.sleep(0.3)  # the PBX may be closing it by now
-        _post(pbx, keepalive=0.2)
-
-    _in_new_thread(two_calls_apart)
+    _calls_from_one_thread(pbx, keepalive=0.2, calls=2, pause=0.3)  # the PBX may close it now
     assert pbx.connections == 2
 
 
 def test_keepalive_zero_opens_a_connection_per_request(pbx):
-    def two_calls():
-        _post(pbx, keepalive=0)
-        _post(pbx, keepalive=0)
-
-    _in_new_thread(two_calls)
+    _calls_from_one_thread(pbx, keepalive=0, calls=2)
     assert pbx.connections == 2
 
 
 def test_a_cookie_from_the_pbx_is_never_sent_back(pbx):
-    def two_calls():
-        _post(pbx, keepalive=5)
-        _post(pbx, keepalive=5)
-
-    _in_new_thread(two_calls)
+    _calls_from_one_thread(pbx, keepalive=5, calls=2)
     assert pbx.cookies_seen == ["", ""]
