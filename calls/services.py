@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls import audit, live, states
+from calls import audit, live, live_later, states
 from calls.adapters import adapter_for, originate_request_for
 from calls.callbacks import services as callbacks
 from calls.event_service import apply_event  # noqa: F401 - part of the service API
@@ -131,7 +131,7 @@ def _enqueue_originate(call: Call) -> None:
             _("The call queue is not reachable, so the call was not placed. Try again soon."),
         )
         return
-    live.publish(call)  # as committed: queued (the task may already have moved it on)
+    live_later.publish_if_still_waiting(call)  # the clicking tab has its card already
 
 
 def finish(call_id: int, status: str, reason: str = "") -> Call | None:
