@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from functools import cache
 
 from django.conf import settings
@@ -157,12 +158,20 @@ def replay(entry: WebhookRequest) -> WebhookRequest:
     return again
 
 
-def run(stop: threading.Event, *, poll: float | None = None, batch: int = BATCH) -> None:
+def run(
+    stop: threading.Event,
+    *,
+    poll: float | None = None,
+    batch: int = BATCH,
+    after_batch: Callable[[], None] | None = None,
+) -> None:
     """Apply queued requests until ``stop`` is set; sleep ``poll`` seconds when idle."""
     poll = settings.WEBHOOK_APPLY_POLL_SECONDS if poll is None else poll
     while not stop.is_set():
         try:
             taken = apply_queued(batch)
+            if taken and after_batch is not None:
+                after_batch()
         except DatabaseError:
             log.exception("event applier: database unavailable; retrying in 1 s")
             connection.close()

@@ -21,12 +21,39 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbxportal.settings")
 
 
 class OneHopASGIHandler(ASGIHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.warm_up = WarmUp(after=200, what="requests")
+
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
 
     async def get_response_async(self, request):
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)
 
+    def get_response(self, request):
+        for receiver in _STARTED_IN_THREAD:
+            receiver(sender=self.__class__)
+        try:
+            return super().get_response(request)
+        finally:
+            self.warm_up.done_one()
+
 
 django.setup(set_prefix=False)
+
+from django.core.signals import request_started  # noqa: E402 - after setup
+from django.db import close_old_connections, reset_queries  # noqa: E402
+
+from pbxportal.gcwarm import WarmUp, freeze  # noqa: E402
+
+# Django's own request_started receivers are synchronous, so the handler hopped to the
+# request's thread and back just to run them before hopping there for the view (0.35 ms
+# of every request, traced). They run at the start of get_response instead, in the
+# same thread, before anything else of the request.
+_STARTED_IN_THREAD = (reset_queries, close_old_connections)
+for _receiver in _STARTED_IN_THREAD:
+    request_started.disconnect(_receiver)
+
 application = OneHopASGIHandler()
+freeze("web process started")

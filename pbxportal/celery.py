@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_prerun
+from celery.signals import task_postrun, task_prerun, worker_ready
 from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbxportal.settings")
@@ -24,3 +24,22 @@ def _drop_dead_connections(task=None, **_: object) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+_warm_up = None
+
+
+@worker_ready.connect
+def _freeze_when_ready(**_: object) -> None:
+    """pbxportal/gcwarm.py: full collections paused the worker for 70-170 ms."""
+    global _warm_up
+    from pbxportal.gcwarm import WarmUp, freeze
+
+    _warm_up = WarmUp(after=50, what="tasks")
+    freeze("worker ready")
+
+
+@task_postrun.connect
+def _count_for_warm_up(**_: object) -> None:
+    if _warm_up is not None:
+        _warm_up.done_one()

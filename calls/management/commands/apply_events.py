@@ -8,6 +8,7 @@ import threading
 from django.core.management.base import BaseCommand
 
 from calls import event_applier
+from pbxportal.gcwarm import WarmUp, freeze
 
 
 class Command(BaseCommand):
@@ -33,4 +34,6 @@ class Command(BaseCommand):
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
         self.stdout.write("event applier: waiting for queued webhook requests")
-        event_applier.run(stop, poll=poll, batch=batch)
+        freeze("event applier started")  # pbxportal/gcwarm.py: pauses of 30-130 ms
+        warm_up = WarmUp(after=50, what="batches")
+        event_applier.run(stop, poll=poll, batch=batch, after_batch=warm_up.done_one)

@@ -1,0 +1,27 @@
+"""Long-running processes freeze what they loaded once warmed up (pbxportal/gcwarm.py)."""
+
+import gc
+
+import pytest
+
+from pbxportal.gcwarm import WarmUp
+
+
+@pytest.fixture
+def unfrozen():
+    gc.unfreeze()
+    yield
+    gc.unfreeze()  # the test process keeps collecting everything
+
+
+def test_the_warm_up_freezes_once_after_its_count(unfrozen):
+    warm_up = WarmUp(after=3, what="requests")
+    warm_up.done_one()
+    warm_up.done_one()
+    assert gc.get_freeze_count() == 0
+    warm_up.done_one()
+    frozen = gc.get_freeze_count()
+    assert frozen > 0
+    keep = [[] for _ in range(100)]  # new objects are collected as usual again
+    warm_up.done_one()
+    assert gc.get_freeze_count() == frozen and keep
