@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from functools import cache
 from http import cookiejar
 from typing import Any
 
 import requests
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 from calls.pbx.base import PbxError
@@ -49,30 +51,68 @@ def make_session() -> requests.Session:
     return session
 
 
-_kept = threading.local()
+class _IdleLimitedPools:
+    """urllib3 pool classes that hand out a kept connection only while it has been idle
+    for less than ``keepalive`` seconds, and close it otherwise (it reconnects on use)."""
+
+    @staticmethod
+    @cache
+    def for_keepalive(keepalive: float) -> dict[str, type]:
+        def limited(base: type) -> type:
+            class Pool(base):
+                def _get_conn(self, timeout=None):
+                    conn = super()._get_conn(timeout)
+                    idle_since = getattr(conn, "pbx_idle_since", None)
+                    if idle_since is not None and time.monotonic() - idle_since > keepalive:
+                        conn.close()
+                    return conn
+
+                def _put_conn(self, conn) -> None:
+                    if conn is not None:
+                        conn.pbx_idle_since = time.monotonic()
+                    super()._put_conn(conn)
+
+            return Pool
+
+        return {"http": limited(HTTPConnectionPool), "https": limited(HTTPSConnectionPool)}
+
+
+class _KeptAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self, keepalive: float) -> None:
+        self.keepalive = keepalive
+        super().__init__(max_retries=0, pool_maxsize=32)
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _IdleLimitedPools.for_keepalive(self.keepalive)
+
+
+_kept: dict[float, requests.Session] = {}
+_kept_lock = threading.Lock()
 
 
 def kept_session(keepalive: float) -> requests.Session:
-    """This thread's session, whose connections to the PBXs are reused while they have
-    been idle for less than ``keepalive`` seconds (0: a new connection every time).
+    """The process's session whose connections to the PBXs are reused, each only while it
+    has been idle for less than ``keepalive`` seconds (0: a new connection every time).
 
     Reuse saves a TCP and TLS handshake on every click. The limit is the point: a POST
     sent on a connection the PBX is closing at that very moment fails after it may have
     been read, and can only be reported as "may still ring". Servers close idle
     connections after seconds (Apache 5, nginx 75), so a connection idle for less than
-    a couple of seconds is not one they are closing. Idle time is counted from the start
-    of the previous request, which only makes it look longer.
+    a couple of seconds is not one they are closing. One session serves every thread
+    (urllib3's pools are thread-safe; it sends no cookies and nothing changes its
+    headers), so the worker's threads share its connections.
     """
     if keepalive <= 0:
         return make_session()
-    now = time.monotonic()
-    session = getattr(_kept, "session", None)
-    if session is None:
-        session = _kept.session = make_session()
-    elif now - _kept.used > keepalive:
-        session.close()  # drops its pooled connections; the session itself is reusable
-    _kept.used = now
-    return session
+    with _kept_lock:
+        session = _kept.get(keepalive)
+        if session is None:
+            session = _kept[keepalive] = make_session()
+            adapter = _KeptAdapter(keepalive)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        return session
 
 
 def _never_reached(exc: requests.RequestException) -> bool:

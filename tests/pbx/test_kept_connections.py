@@ -59,7 +59,7 @@ def _post(server: _Counting, keepalive: float) -> None:
 
 
 def _calls_from_one_thread(server: _Counting, keepalive: float, calls: int, pause=0.0) -> None:
-    """Sessions are kept per thread: a fresh thread starts without one."""
+    """As a worker thread places calls, one after the other."""
 
     def place() -> None:
         for n in range(calls):
@@ -74,6 +74,12 @@ def _calls_from_one_thread(server: _Counting, keepalive: float, calls: int, paus
 
 def test_calls_in_quick_succession_share_one_connection(pbx):
     _calls_from_one_thread(pbx, keepalive=5, calls=3)
+    assert pbx.connections == 1
+
+
+def test_the_worker_threads_share_the_connections(pbx):
+    _calls_from_one_thread(pbx, keepalive=5, calls=1)
+    _calls_from_one_thread(pbx, keepalive=5, calls=1)
     assert pbx.connections == 1
 
 
