@@ -40,6 +40,14 @@ def _freeze_when_ready(**_: object) -> None:
 
 
 @task_postrun.connect
-def _count_for_warm_up(**_: object) -> None:
+def _after_task(task=None, **_: object) -> None:
+    if task is not None and task.request.is_eager:
+        return
+    # Give the connection back (to the pool on PostgreSQL) now, not when this thread or
+    # process next runs a task: with the `calls` worker's threads, idle threads would
+    # each hold one and starve the pool.
+    from django.db import close_old_connections
+
+    close_old_connections()
     if _warm_up is not None:
         _warm_up.done_one()
