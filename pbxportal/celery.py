@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_ready
+from celery.signals import task_postrun, worker_ready
 from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbxportal.settings")
@@ -12,18 +12,6 @@ TRANSPORT_ALIASES["filesystem"] = "pbxportal.broker:Transport"
 app = Celery("pbxportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-
-@task_prerun.connect
-def _drop_dead_connections(task=None, **_: object) -> None:
-    """Workers keep their database connection between tasks (CELERY_DB_REUSE_MAX), so
-    one that died, e.g. after a PostgreSQL restart, is replaced before the task runs.
-    An eager task runs inside its caller's connection and transaction: leave those be."""
-    if task is not None and task.request.is_eager:
-        return
-    from django.db import close_old_connections
-
-    close_old_connections()
 
 
 _warm_up = None
@@ -41,11 +29,18 @@ def _freeze_when_ready(**_: object) -> None:
 
 @task_postrun.connect
 def _after_task(task=None, **_: object) -> None:
+    """After every task, failed or retried ones too (postrun is always sent):
+
+    - the database connection goes back (to the pool on PostgreSQL) at once, not when
+      this thread next runs a task: idle threads of the `calls` worker would each hold
+      one and starve the pool;
+    - a kept connection (SQLite, or CONN_MAX_AGE without the pool) is checked before
+      its next use, so one that died, e.g. with a PostgreSQL restart, is replaced.
+
+    An eager task runs inside its caller's connection and transaction: leave those be.
+    """
     if task is not None and task.request.is_eager:
         return
-    # Give the connection back (to the pool on PostgreSQL) now, not when this thread or
-    # process next runs a task: with the `calls` worker's threads, idle threads would
-    # each hold one and starve the pool.
     from django.db import close_old_connections
 
     close_old_connections()
