@@ -51,30 +51,28 @@ def make_session() -> requests.Session:
     return session
 
 
-class _IdleLimitedPools:
+@cache
+def _idle_limited_pools(keepalive: float) -> dict[str, type]:
     """urllib3 pool classes that hand out a kept connection only while it has been idle
     for less than ``keepalive`` seconds, and close it otherwise (it reconnects on use)."""
 
-    @staticmethod
-    @cache
-    def for_keepalive(keepalive: float) -> dict[str, type]:
-        def limited(base: type) -> type:
-            class Pool(base):
-                def _get_conn(self, timeout=None):
-                    conn = super()._get_conn(timeout)
-                    idle_since = getattr(conn, "pbx_idle_since", None)
-                    if idle_since is not None and time.monotonic() - idle_since > keepalive:
-                        conn.close()
-                    return conn
+    def limited(base: type) -> type:
+        class Pool(base):
+            def _get_conn(self, timeout=None):
+                conn = super()._get_conn(timeout)
+                idle_since = getattr(conn, "pbx_idle_since", None)
+                if idle_since is not None and time.monotonic() - idle_since > keepalive:
+                    conn.close()
+                return conn
 
-                def _put_conn(self, conn) -> None:
-                    if conn is not None:
-                        conn.pbx_idle_since = time.monotonic()
-                    super()._put_conn(conn)
+            def _put_conn(self, conn) -> None:
+                if conn is not None:
+                    conn.pbx_idle_since = time.monotonic()
+                super()._put_conn(conn)
 
-            return Pool
+        return Pool
 
-        return {"http": limited(HTTPConnectionPool), "https": limited(HTTPSConnectionPool)}
+    return {"http": limited(HTTPConnectionPool), "https": limited(HTTPSConnectionPool)}
 
 
 class _KeptAdapter(requests.adapters.HTTPAdapter):
@@ -84,7 +82,7 @@ class _KeptAdapter(requests.adapters.HTTPAdapter):
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _IdleLimitedPools.for_keepalive(self.keepalive)
+        self.poolmanager.pool_classes_by_scheme = _idle_limited_pools(self.keepalive)
 
 
 _kept: dict[float, requests.Session] = {}
