@@ -17,7 +17,7 @@ from django.db.models import Count, Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls import live, states
+from calls import live, services, states
 from calls.callbacks import services as callbacks
 from calls.models import Call, CallDirection, CallStatus, Project, WebhookRequest
 
@@ -35,6 +35,7 @@ RINGING = (
 class Closed:
     ringing: int
     answered: int
+    queued: int = 0
 
 
 def close_stuck_calls(now: datetime | None = None) -> Closed:
@@ -43,9 +44,16 @@ def close_stuck_calls(now: datetime | None = None) -> Closed:
     answered_cutoff = now - timedelta(hours=settings.STUCK_ANSWERED_HOURS)
     ringing = Call.objects.filter(status__in=RINGING, updated_at__lt=ringing_cutoff)
     answered = Call.objects.filter(status=CallStatus.ANSWERED, updated_at__lt=answered_cutoff)
-    closed_ringing = sum(_close(pk, now) for pk in ringing.values_list("pk", flat=True))
-    closed_answered = sum(_close(pk, now) for pk in answered.values_list("pk", flat=True))
-    return Closed(closed_ringing, closed_answered)
+    # Too old to ring (the originate task refuses them too): the workers were down or the
+    # broker lost the message. Left queued, the agent could not call again.
+    queued = Call.objects.filter(
+        status=CallStatus.QUEUED, requested_at__lt=now - services.ORIGINATE_MAX_AGE
+    )
+    return Closed(*(_close_all(calls, now) for calls in (ringing, answered, queued)))
+
+
+def _close_all(calls, now: datetime) -> int:
+    return sum(_close(pk, now) for pk in calls.values_list("pk", flat=True))
 
 
 def _close(call_id: int, now: datetime) -> bool:
@@ -53,25 +61,36 @@ def _close(call_id: int, now: datetime) -> bool:
         call = Call.objects.select_for_update().get(pk=call_id)
         if states.is_terminal(call.status):
             return False  # an event got there first
-        quiet_since = timezone.localtime(call.updated_at).strftime("%H:%M")
-        if call.status == CallStatus.ANSWERED:
-            # Talk time is unknown without the hangup: better none than a wrong one.
-            call.status = CallStatus.COMPLETED
-            reason = _("The PBX never reported the end of this call (last news at %(t)s).")
-        elif call.status == CallStatus.ORIGINATING:
-            call.status = CallStatus.FAILED
-            reason = _("The PBX never confirmed this call (asked at %(t)s); it may not have rung.")
-        else:
-            inbound = call.direction == CallDirection.INBOUND
-            call.status = CallStatus.MISSED if inbound else CallStatus.NO_ANSWER
-            reason = _("No news from the PBX since %(t)s; closed as unanswered.")
-        call.failure_reason = reason % {"t": quiet_since}
+        call.status, call.failure_reason = _closing(call)
         call.ended_at = call.ended_at or now
         call.save(update_fields=["status", "failure_reason", "ended_at", "updated_at"])
         callbacks.on_call_finished(call)  # a missed inbound call still gets its callback
     log.warning("call %s closed by housekeeping: %s", call_id, call.failure_reason)
     live.publish(call)
     return True
+
+
+def _closing(call: Call) -> tuple[str, str]:
+    """The status a stuck call ends in and why, for the agent."""
+    quiet_since = {"t": timezone.localtime(call.updated_at).strftime("%H:%M")}
+    if call.status == CallStatus.ANSWERED:
+        # Talk time is unknown without the hangup: better none than a wrong one.
+        reason = _("The PBX never reported the end of this call (last news at %(t)s).")
+        return CallStatus.COMPLETED, reason % quiet_since
+    if call.status == CallStatus.ORIGINATING:
+        reason = _("The PBX never confirmed this call (asked at %(t)s); it may not have rung.")
+        return CallStatus.FAILED, reason % quiet_since
+    if call.status == CallStatus.QUEUED:
+        if call.failure_reason:  # an attempt failed and its retry never ran
+            return CallStatus.FAILED, services.too_late_reason(call)
+        asked = {"t": timezone.localtime(call.requested_at).strftime("%H:%M")}
+        reason = _(
+            "No worker took this call from the call queue (asked at %(t)s); it was not placed."
+        )
+        return CallStatus.FAILED, reason % asked
+    inbound = call.direction == CallDirection.INBOUND
+    reason = _("No news from the PBX since %(t)s; closed as unanswered.")
+    return (CallStatus.MISSED if inbound else CallStatus.NO_ANSWER), reason % quiet_since
 
 
 def flag_silent_pbxs(now: datetime | None = None) -> list[Project]:

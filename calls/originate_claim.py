@@ -9,6 +9,7 @@ the UPDATE, so two deliveries of one task cannot both claim it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 
 from django.db import connection
@@ -28,20 +29,23 @@ _JOINS = (
 )
 
 
-def claim(call_id: int) -> Call | None:
-    """The call, now originating; None when it was not queued (or does not exist)."""
+def claim(call_id: int, requested_since: datetime) -> Call | None:
+    """The call, now originating; None when it was not queued, was requested before
+    ``requested_since`` (too old to ring), or does not exist."""
     now = timezone.now()
     if connection.vendor != "postgresql":
-        claimed = Call.objects.filter(pk=call_id, status=CallStatus.QUEUED).update(
-            status=CallStatus.ORIGINATING, updated_at=now
-        )
+        claimed = Call.objects.filter(
+            pk=call_id, status=CallStatus.QUEUED, requested_at__gte=requested_since
+        ).update(status=CallStatus.ORIGINATING, updated_at=now)
         if not claimed:
             return None
         return Call.objects.select_related("project__pbx_account", "agent", "contact").get(
             pk=call_id
         )
     # Prepared: planning the four joins each time cost about what running them does.
-    row = rawsql.fetch_one(_sql(), [CallStatus.ORIGINATING, now, call_id, CallStatus.QUEUED])
+    row = rawsql.fetch_one(
+        _sql(), [CallStatus.ORIGINATING, now, call_id, CallStatus.QUEUED, requested_since]
+    )
     return None if row is None else _build(row)
 
 
@@ -58,6 +62,7 @@ def _build(row) -> Call:
 def _sql() -> str:
     quote = connection.ops.quote_name
     status, updated_at = rawsql.column(Call, "status"), rawsql.column(Call, "updated_at")
+    requested_at = rawsql.column(Call, "requested_at")
     call_pk = quote(Call._meta.pk.column)
     selects = [rawsql.select_list(Call, "c")]
     joins = []
@@ -68,6 +73,7 @@ def _sql() -> str:
         joins.append(f"{join} {table} {alias} ON {alias}.{pk} = {parent_alias}.{fk}")
     return (
         f"WITH c AS (UPDATE {quote(Call._meta.db_table)} "  # noqa: S608 - names from the models
-        f"SET {status} = %s, {updated_at} = %s WHERE {call_pk} = %s AND {status} = %s "
+        f"SET {status} = %s, {updated_at} = %s "
+        f"WHERE {call_pk} = %s AND {status} = %s AND {requested_at} >= %s "
         f"RETURNING *) SELECT {', '.join(selects)} FROM c {' '.join(joins)}"
     )

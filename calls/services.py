@@ -180,9 +180,10 @@ class Originate:
 
 def originate(call_id: int) -> str:
     """Ask the PBX to place a queued call. Never sends a second request for the same call."""
-    call = claim(call_id)  # queued -> originating, in one statement
+    # queued -> originating, in one statement; a call that waited too long is not rung
+    call = claim(call_id, requested_since=timezone.now() - ORIGINATE_MAX_AGE)
     if call is None:
-        return Originate.SKIPPED  # redelivered, canceled, or already placed
+        return _not_claimed(call_id)
     # Not published: it lasts milliseconds, and re-rendering every open page for it
     # sat on the click-to-PBX path. The PBX's answer is published a moment later.
     try:
@@ -203,6 +204,27 @@ def originate(call_id: int) -> str:
         status = CallStatus.CUSTOMER_RINGING if result.answered else CallStatus.AGENT_RINGING
         advance(call.pk, status, vendor_call_id=result.vendor_call_id or call.vendor_call_id)
     return Originate.DONE
+
+
+def _not_claimed(call_id: int) -> str:
+    """A redelivered, canceled or already placed call is left as it is (SKIPPED); one
+    still queued was too old to ring, e.g. the workers were down: it fails, saying why."""
+    call = Call.objects.filter(pk=call_id, status=CallStatus.QUEUED).first()
+    if call is None:
+        return Originate.SKIPPED
+    finish(call_id, CallStatus.FAILED, too_late_reason(call))
+    return Originate.DONE
+
+
+def too_late_reason(call: Call) -> str:
+    """Why a call queued too long was not placed, for the agent."""
+    if call.failure_reason:  # an earlier attempt's, e.g. the PBX could not be reached
+        return _("%(reason)s The call was not placed.") % {"reason": call.failure_reason}
+    waited = round((timezone.now() - call.requested_at).total_seconds())
+    return _(
+        "The call waited %(seconds)d s in the call queue, too long to ring now; it was not "
+        "placed. Try again."
+    ) % {"seconds": waited}
 
 
 def _back_to_queue(call: Call, message: str) -> str:

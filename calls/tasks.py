@@ -30,8 +30,8 @@ def originate(self, call_id: int) -> str:
 
 @shared_task(name="calls.housekeeping")
 def housekeeping() -> dict[str, int]:
-    """Every minute (beat): close calls the PBX left hanging, flag PBXs gone silent, trim
-    the webhook log, report events waiting for the applier."""
+    """Every minute (beat): close calls the PBX left hanging or no worker took, flag
+    PBXs gone silent, trim the webhook log, report events waiting for the applier."""
     from calls import housekeeping as care
 
     closed = care.close_stuck_calls()
@@ -39,6 +39,7 @@ def housekeeping() -> dict[str, int]:
     return {
         "ringing": closed.ringing,
         "answered": closed.answered,
+        "queued": closed.queued,
         "silent": len(silent),
         "webhook_log_purged": care.purge_webhook_log(),
         "events_waiting": care.check_event_backlog(),

@@ -46,6 +46,20 @@ def test_calls_left_ringing_are_closed_and_say_why(agent):
     assert statuses[fresh.pk][0] == "agent_ringing"
 
 
+def test_a_call_no_worker_took_is_closed_and_frees_its_agent(agent, monkeypatch):
+    from calls import services
+
+    monkeypatch.setattr("calls.tasks.originate.delay", lambda call_id: None)
+    waiting = call_in(agent, "queued", 3)
+    just_clicked = call_in(make_agent(agent.project), "queued", 0)
+    assert housekeeping()["queued"] == 1
+    waiting.refresh_from_db()
+    assert waiting.status == "failed"
+    assert waiting.failure_reason.startswith("No worker took this call from the call queue")
+    assert Call.objects.get(pk=just_clicked.pk).status == "queued"
+    assert services.start_call(agent=agent, number="0744123456").created
+
+
 def test_a_conversation_without_hangup_is_closed_after_hours_without_inventing_talk_time(agent):
     answered_at = timezone.now() - timedelta(hours=5)
     call = call_in(agent, "answered", 5 * 60, answered_at=answered_at)

@@ -27,6 +27,10 @@ def call():
     )
 
 
+def a_minute_ago():
+    return timezone.now() - timedelta(minutes=1)
+
+
 def reload(call):
     return Call.objects.get(pk=call.pk)
 
@@ -117,7 +121,7 @@ def test_the_claimed_call_carries_what_the_orm_would_read(call):
 
     call.contact = make_contact(call.project, "Ion Pop", "+40722123456")
     call.save()
-    claimed = claim(call.pk)
+    claimed = claim(call.pk, requested_since=a_minute_ago())
     orm = Call.objects.select_related("project__pbx_account", "agent", "contact").get(pk=call.pk)
     assert claimed.status == orm.status == "originating"
     assert claimed.updated_at == orm.updated_at and claimed.external_id == orm.external_id
@@ -128,12 +132,38 @@ def test_the_claimed_call_carries_what_the_orm_would_read(call):
         orm.agent.user_id,
     )
     assert claimed.contact.name == "Ion Pop"
-    assert claim(call.pk) is None  # a second delivery of the task
+    assert claim(call.pk, requested_since=a_minute_ago()) is None  # a second delivery of the task
 
 
 def test_a_claimed_call_without_agent_or_contact_reads_as_none(call):
     from calls.originate_claim import claim
 
     Call.objects.filter(pk=call.pk).update(agent=None)
-    claimed = claim(call.pk)
+    claimed = claim(call.pk, requested_since=a_minute_ago())
     assert claimed.agent is None and claimed.contact is None
+
+
+@responses.activate
+def test_a_call_that_waited_too_long_for_a_worker_never_rings_late(call):
+    # e.g. the workers were down for a few minutes: the agent has long moved on
+    responses.post(URL, json={"has_error": False, "messages": [], "results": ["ok"]})
+    Call.objects.filter(pk=call.pk).update(requested_at=timezone.now() - timedelta(minutes=3))
+    assert services.originate(call.pk) == services.Originate.DONE
+    assert len(responses.calls) == 0
+    call = reload(call)
+    assert call.status == "failed"
+    assert call.failure_reason == (
+        "The call waited 180 s in the call queue, too long to ring now; it was not placed. "
+        "Try again."
+    )
+
+
+def test_a_retried_call_that_grew_too_old_says_why_it_was_not_placed(call):
+    Call.objects.filter(pk=call.pk).update(
+        requested_at=timezone.now() - timedelta(minutes=1),
+        failure_reason="Could not reach the PBX at pbx.test.",
+    )
+    assert services.originate(call.pk) == services.Originate.DONE
+    call = reload(call)
+    assert call.status == "failed"
+    assert call.failure_reason == "Could not reach the PBX at pbx.test. The call was not placed."
