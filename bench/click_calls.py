@@ -191,17 +191,27 @@ def report(result: dict[str, Any]) -> str:
         ("post_response_ms", "    POST -> 202"),
         ("answer_webhook_ms", "    answer webhook"),
     ):
-        s = result[key]
-        if not s:
-            lines.append(f"{label:<22}{'no data':>6}")
-            continue
+        lines.append(_row(label, result[key]))
+    if result.get("disk_fsync_ms"):
+        lines.append(_row("(a) w/o disk stalls", result["click_to_pbx_outside_stalls_ms"]))
+        fsync = result["disk_fsync_ms"]
         lines.append(
-            f"{label:<22}{s['n']:>6}"
-            + "".join(f"{s[k]:>9.1f}" for k in ("p50", "p95", "p99", "max", "mean"))
+            f"disk (fsync 8 kB every 20 ms in {result['disk_probe_on']}): p50 "
+            f"{fsync['p50']:.2f} p99 {fsync['p99']:.1f} max {fsync['max']:.1f} ms; "
+            f"{result['disk_stalls']} stall(s) >= 20 ms, {result['clicks_in_stalls']} "
+            "click(s) overlapped one"
         )
     for error in result["errors"] + result["stream_errors"]:
         lines.append("  error: " + error)
     return "\n".join(lines)
+
+
+def _row(label: str, s: dict) -> str:
+    if not s:
+        return f"{label:<22}{'no data':>6}"
+    return f"{label:<22}{s['n']:>6}" + "".join(
+        f"{s[k]:>9.1f}" for k in ("p50", "p95", "p99", "max", "mean")
+    )
 
 
 def open_streams(stack, agents: Agents, base: str, web_port: int) -> None:

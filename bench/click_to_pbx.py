@@ -54,7 +54,8 @@ from click_calls import (
     report,
     setup_data,
 )
-from measure import (  # bench/ is on sys.path as the script's folder
+from disk_probe import DiskProbe  # bench/ is on sys.path as the script's folder
+from measure import (
     cpu_seconds,
     machine_busy,
     summary,
@@ -243,6 +244,7 @@ def run(args) -> dict[str, Any]:
             click_all(args, base, agents, samples, range(100000 - args.warmup, 100000), True)
             if args.profile:
                 _start_profilers(stack, args, procs)
+            disk = stack.enter_context(DiskProbe(var, args.disk_probe))
             elapsed, cpu, machine = _measured_calls(args, base, agents, samples, procs)
             # let the last calls end, so no event goes to a stopped web process
             for stream in agents.streams:
@@ -281,6 +283,9 @@ def run(args) -> dict[str, Any]:
         "cpu_ms_per_call": cpu,
         "machine_busy": round(machine, 3),
         **_latencies(measured_samples),
+        **disk.results(
+            [(s.sent, s.originate_received) for s in measured_samples if s.originate_received]
+        ),
         "samples": [s.__dict__ for s in measured_samples] if args.samples else [],
     }
 
@@ -364,6 +369,11 @@ def _arguments() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--asgi", default="pbxportal.asgi:application", help="uvicorn application (experiments)"
+    )
+    parser.add_argument(
+        "--disk-probe",
+        action="store_true",
+        help="fsync a file every 20 ms and report the disk's stalls (bench/disk_probe.py)",
     )
     parser.add_argument("--json", type=Path, help="write the result (and samples) here")
     parser.add_argument("--samples", action="store_true", help="keep per-call samples in --json")
