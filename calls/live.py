@@ -114,10 +114,9 @@ class AgentFragments:
     def __call__(self) -> str:
         from django.template.loader import render_to_string
 
-        from calls.dialer import call_card_context, latest_calls, recent_calls
-        from calls.models import Agent
+        from calls.dialer import agent_for_stream, call_card_context, latest_calls, recent_calls
 
-        agent = Agent.objects.select_related("project").get(pk=self.agent_id)
+        agent = agent_for_stream(self.agent_id)
         latest = latest_calls(agent)
         text = sse(
             "call",

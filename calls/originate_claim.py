@@ -68,9 +68,7 @@ def _sql() -> str:
     joins = []
     for model, alias, join, parent_alias, parent, field in _JOINS:
         selects.append(rawsql.select_list(model, alias))
-        pk, fk = quote(model._meta.pk.column), rawsql.column(parent, field)
-        table = quote(model._meta.db_table)
-        joins.append(f"{join} {table} {alias} ON {alias}.{pk} = {parent_alias}.{fk}")
+        joins.append(rawsql.join(join, model, alias, parent_alias, parent._meta.get_field(field)))
     return (
         f"WITH c AS (UPDATE {quote(Call._meta.db_table)} "  # noqa: S608 - names from the models
         f"SET {status} = %s, {updated_at} = %s "

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from calls import audit, roles, services
 from calls.callbacks.selectors import dialer_context as callbacks_for_dialer
-from calls.dialer import call_card_context, recent_calls
+from calls.dialer import call_card_context, latest_calls, recent_calls
 from calls.models import Agent, Call
 from contacts.models import Contact
 from contacts.selectors import search_contacts
@@ -18,7 +18,7 @@ from contacts.services import ContactRefused, create_contact_for_caller
 
 
 def _agent(request: HttpRequest) -> Agent | None:
-    return Agent.objects.select_related("project").filter(user=request.user).first()
+    return Agent.objects.select_related("project__pbx_account").filter(user=request.user).first()
 
 
 @login_required
@@ -26,13 +26,14 @@ def home(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     if agent is None:
         return render(request, "calls/no_agent.html")
+    latest = latest_calls(agent)
     context = {
         "agent": agent,
         "contacts": search_contacts(agent.project, ""),
         "region": agent.project.region,
         "tel": request.GET.get("tel", "").removeprefix("tel:")[:40],
-        "recent": recent_calls(agent),
-        **call_card_context(agent),
+        "recent": recent_calls(agent, latest),
+        **call_card_context(agent, latest=latest),
         **callbacks_for_dialer(agent),
     }
     return render(request, "calls/dialer.html", context)

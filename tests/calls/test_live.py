@@ -157,3 +157,28 @@ async def _a_burst_is_one_update(agent):
     with pytest.raises(TimeoutError):
         seen += await read_until(tab, "event: call", timeout=0.5)
     assert seen.count("event: call") == 1
+
+
+def test_the_card_names_the_contact_and_offers_hang_up_by_the_calls_own_pbx(agent):
+    from calls.models import Vendor
+    from tests.factories import make_account, make_contact, make_project
+
+    sandbox = make_project(make_account(Vendor.SANDBOX))  # the one vendor that hangs up
+    agent.project = sandbox
+    agent.save()
+    contact = make_contact(sandbox, "Maria Ionescu")
+    call = Call.objects.create(
+        project=sandbox,
+        agent=agent,
+        contact=contact,
+        direction="outbound",
+        remote_number="+40722123456",
+        status="answered",
+    )
+    card = live.AgentFragments(agent.pk)()
+    assert "Maria Ionescu" in card and "Hang up" in card
+    agent.project = make_project()  # moved to a While1 project mid-call: the call's PBX decides
+    agent.save()
+    assert "Hang up" in live.AgentFragments(agent.pk)()
+    Call.objects.filter(pk=call.pk).update(project=agent.project)
+    assert "hang up on your phone" in live.AgentFragments(agent.pk)()
