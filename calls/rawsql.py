@@ -35,30 +35,25 @@ def fetch_one(sql: str, params: Sequence) -> tuple | None:
     server-binding cursor on the same connection prepares it once per connection; the
     pool keeps connections, and so their prepared statements.
     """
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            return cursor.fetchone()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
+    return _run(sql, params, lambda cursor: cursor.fetchone())
 
 
 def fetch_all(sql: str, params: Sequence) -> list[tuple]:
     """Every row of a hot-path SELECT; on PostgreSQL prepared, as in ``fetch_one``."""
+    return _run(sql, params, lambda cursor: cursor.fetchall())
+
+
+def _run(sql: str, params: Sequence, fetch):
     if connection.vendor == "postgresql":
         import psycopg
 
         connection.ensure_connection()
         with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(sql, params, prepare=True)
-            return cursor.fetchall()
+            return fetch(cursor)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return fetch(cursor)
 
 
 def update_columns(obj: models.Model, names: Sequence[str]) -> None:
