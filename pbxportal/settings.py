@@ -91,9 +91,13 @@ TEMPLATES = [
     },
 ]
 
+# Django's PostgreSQL backend, and a pooled connection the server has closed is not
+# handed out (pbxportal/pg/base.py).
+POOLED_DB_ENGINE = "pbxportal.pg"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
+_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes; the timeout rides out
     # the short write locks instead of failing with "database is locked".
@@ -108,9 +112,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # A file, not :memory:, so worker processes started by tests see the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
-elif env.bool("DB_POOL", default=True) and "postgresql" in DATABASES["default"]["ENGINE"]:
+elif env.bool("DB_POOL", default=True) and _POSTGRES:
     # Under ASGI every request runs in a new thread, so per-thread persistent connections
     # (CONN_MAX_AGE) are never reused: a pool is. It requires CONN_MAX_AGE = 0.
+    DATABASES["default"]["ENGINE"] = POOLED_DB_ENGINE
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN", default=2),
@@ -120,9 +125,7 @@ elif env.bool("DB_POOL", default=True) and "postgresql" in DATABASES["default"][
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-if "postgresql" in DATABASES["default"]["ENGINE"] and env.bool(
-    "DB_PREPARED_STATEMENTS", default=True
-):
+if _POSTGRES and env.bool("DB_PREPARED_STATEMENTS", default=True):
     # Lets the caller lookup run as a prepared statement (calls/lookup.py); Django's own
     # queries bind client-side and are never prepared. Turn off behind a pooler that
     # cannot keep prepared statements (PgBouncer in transaction mode before 1.21).

@@ -1,0 +1,67 @@
+"""The PostgreSQL connection pool after the server closed its idle connections (a restart,
+a failover, an administrator's pg_terminate_backend): the next request or task gets a
+working connection instead of an error. Only on PostgreSQL (CI's second run)."""
+
+import time
+
+import psycopg
+import pytest
+from django.db import connection
+from django.db.utils import load_backend
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the pool is PostgreSQL's"),
+]
+
+
+@pytest.fixture
+def pooled():
+    """A second connection to the test database, through the product's pooled backend."""
+    from django.conf import settings
+
+    # as settings.py configures the pool (the tests themselves run without it)
+    options = {**connection.settings_dict["OPTIONS"], "pool": {"min_size": 1, "max_size": 1}}
+    wrapper = load_backend(settings.POOLED_DB_ENGINE).DatabaseWrapper(
+        {
+            **connection.settings_dict,
+            "ENGINE": settings.POOLED_DB_ENGINE,
+            "OPTIONS": options,
+            "CONN_MAX_AGE": 0,
+            "CONN_HEALTH_CHECKS": False,  # a round trip per checkout: not on the hot paths
+        },
+        alias="pooled",
+    )
+    yield wrapper
+    wrapper.close()
+    wrapper.close_pool()
+
+
+def backend_pid(wrapper) -> int:
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def terminate(pid: int) -> None:
+    params = connection.get_connection_params()
+    with psycopg.connect(**params, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        for _ in range(100):  # until the server has closed it: it answers at once, exits soon
+            gone = admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+            if gone.fetchone() is None:
+                return
+            time.sleep(0.02)
+
+
+def test_a_pooled_connection_the_server_closed_is_replaced_before_use(pooled):
+    first = backend_pid(pooled)
+    pooled.close()  # back to the pool, idle
+    terminate(first)
+    assert backend_pid(pooled) != first  # no "server closed the connection unexpectedly"
+
+
+def test_a_healthy_pooled_connection_is_reused(pooled):
+    first = backend_pid(pooled)
+    pooled.close()
+    assert backend_pid(pooled) == first
