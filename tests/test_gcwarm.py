@@ -24,4 +24,6 @@ def test_the_warm_up_freezes_once_after_its_count(unfrozen):
     assert frozen > 0
     keep = [[] for _ in range(100)]  # new objects are collected as usual again
     warm_up.done_one()
-    assert gc.get_freeze_count() == frozen and keep
+    # No second freeze (it would take `keep` in). A frozen object may still be freed
+    # by its last reference going, e.g. by another test's thread: the count only falls.
+    assert gc.get_freeze_count() <= frozen and keep

@@ -74,7 +74,18 @@
     });
   }
 
+  // A refused click (an impossible number, a second call) puts its sentence on the card.
+  // The live stream re-sends the card when it connects and at every wake-up; one that
+  // shows the call in the same state must not wipe the sentence before it is read.
+  function keepRefusal(event) {
+    var card = document.querySelector("#current-call .call-card");
+    if (!card || !card.querySelector(".error") || event.detail.type !== "call") return;
+    var incoming = /data-state="([^"]*)"/.exec(event.detail.data);
+    if (incoming && incoming[1] === card.dataset.state) event.preventDefault();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.body.addEventListener("htmx:sseBeforeMessage", keepRefusal);
     registerTelHandler();
     keypad();
     tick();

@@ -66,3 +66,33 @@ def test_an_impossible_number_is_refused_before_anything_rings(product, browser_
     assert product.sandbox.requests() == [] or all(
         "originate" not in r["path"] for r in product.sandbox.requests()
     )
+
+
+def test_a_refused_number_stays_on_the_card_when_a_live_update_brings_nothing_new(
+    product, browser_page
+):
+    """The stream renders the card on connect and on every wake-up; one that shows the
+    same state must not wipe the sentence before the agent has read it."""
+    import redis
+    from django.conf import settings
+
+    from calls import live
+    from calls.models import Agent
+
+    if not settings.REDIS_URL:
+        pytest.skip("a wake-up with nothing new needs Redis pub/sub (CI's second run)")
+    page = browser_page
+    log_in(page, product)
+    page.evaluate(
+        "window.liveCards = 0; document.body.addEventListener("
+        "'htmx:sseBeforeMessage', () => { window.liveCards += 1; })"
+    )
+    page.fill("#dial-number", "0722 1")
+    page.click("button.call")
+    refusal = page.locator("#call-card .error")
+    expect(refusal).to_contain_text("wrong number of digits")
+    agent = Agent.objects.get(user__username="ana")
+    redis.Redis.from_url(settings.REDIS_URL).publish(live.agent_channel(agent.pk), "{}")
+    # htmx swaps in the same task that fires the event: any swap is done once it counted
+    page.wait_for_function("window.liveCards >= 1", timeout=10_000)
+    expect(refusal).to_contain_text("wrong number of digits")
