@@ -9,10 +9,9 @@ import pytest
 from django.db import connection
 from django.db.utils import load_backend
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the pool is PostgreSQL's"),
-]
+on_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the pool is PostgreSQL's"
+)
 
 
 @pytest.fixture
@@ -54,6 +53,8 @@ def terminate(pid: int) -> None:
             time.sleep(0.02)
 
 
+@on_postgres
+@pytest.mark.django_db(transaction=True)
 def test_a_pooled_connection_the_server_closed_is_replaced_before_use(pooled):
     first = backend_pid(pooled)
     pooled.close()  # back to the pool, idle
@@ -61,7 +62,35 @@ def test_a_pooled_connection_the_server_closed_is_replaced_before_use(pooled):
     assert backend_pid(pooled) != first  # no "server closed the connection unexpectedly"
 
 
+@on_postgres
+@pytest.mark.django_db(transaction=True)
 def test_a_healthy_pooled_connection_is_reused(pooled):
     first = backend_pid(pooled)
     pooled.close()
     assert backend_pid(pooled) == first
+
+
+def test_the_check_reads_sockets_numbered_past_1024():
+    """A web process holds a socket per open agent page: select() would refuse these."""
+    import os
+    import resource
+    import socket
+    from types import SimpleNamespace
+
+    from pbxportal.pg.base import closed_by_server
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2100:
+        pytest.skip("this machine allows too few open files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2100), hard))
+    ours, server = socket.socketpair()
+    high = os.dup2(ours.fileno(), 2048)
+    try:
+        connection_ = SimpleNamespace(pgconn=SimpleNamespace(socket=high))
+        assert not closed_by_server(connection_)
+        server.close()  # the server's goodbye: end of file
+        assert closed_by_server(connection_)
+    finally:
+        os.close(high)
+        ours.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

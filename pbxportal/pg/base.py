@@ -35,6 +35,8 @@ class DatabaseWrapper(PostgresWrapper):
 
 def closed_by_server(connection) -> bool:
     """Whether an idle connection has something to read: the server's goodbye (an idle
-    session receives nothing else here; we never LISTEN)."""
-    readable, _, _ = select.select([connection.pgconn.socket], [], [], 0)
-    return bool(readable)
+    session receives nothing else here; we never LISTEN). poll, not select: a web
+    process holds a socket per open agent page, and select refuses numbers past 1023."""
+    poller = select.poll()
+    poller.register(connection.pgconn.socket, select.POLLIN)
+    return bool(poller.poll(0))
