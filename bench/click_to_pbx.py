@@ -263,7 +263,21 @@ def run(args) -> dict[str, Any]:
         else:
             shutil.rmtree(var, ignore_errors=True)
 
-    measured_samples = [s for s in samples if not s.warmup]
+    measured = [s for s in samples if not s.warmup]
+    return {
+        **_setup(args, database, broker, redis_url),
+        "elapsed_s": round(elapsed, 1),
+        **_failures(measured, stream_errors),
+        "cpu_ms_per_call": cpu,
+        "machine_busy": round(machine, 3),
+        **_latencies(measured),
+        **disk.results([(s.sent, s.originate_received) for s in measured if s.originate_received]),
+        "samples": [s.__dict__ for s in measured] if args.samples else [],
+    }
+
+
+def _setup(args, database: str, broker: str, redis_url: str) -> dict[str, Any]:
+    """What ran: for the report's first line."""
     return {
         "preset": args.preset,
         "database": re.sub(r"sqlite:///.*", "sqlite (fresh file)", database),
@@ -275,18 +289,15 @@ def run(args) -> dict[str, Any]:
         "concurrency": args.concurrency,
         "agents": args.agents,
         "calls": args.calls,
-        "elapsed_s": round(elapsed, 1),
-        "errors": [f"#{s.index}: {s.error}" for s in measured_samples if s.error][:10],
-        "error_count": sum(1 for s in measured_samples if s.error),
-        "retried_answer_deliveries": sum(1 for s in measured_samples if s.answer_attempts > 1),
+    }
+
+
+def _failures(measured: list[Sample], stream_errors: list[str]) -> dict[str, Any]:
+    return {
+        "errors": [f"#{s.index}: {s.error}" for s in measured if s.error][:10],
+        "error_count": sum(1 for s in measured if s.error),
+        "retried_answer_deliveries": sum(1 for s in measured if s.answer_attempts > 1),
         "stream_errors": stream_errors,
-        "cpu_ms_per_call": cpu,
-        "machine_busy": round(machine, 3),
-        **_latencies(measured_samples),
-        **disk.results(
-            [(s.sent, s.originate_received) for s in measured_samples if s.originate_received]
-        ),
-        "samples": [s.__dict__ for s in measured_samples] if args.samples else [],
     }
 
 
