@@ -24,6 +24,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.utils import timezone
 
 from calls import live
+from calls.applier_wakeup import WakeUps
 from calls.event_service import LockedCalls
 from calls.models import Project, WebhookRequest, WebhookVerdict
 from calls.webhook_service import apply_now, parse_entry
@@ -106,7 +107,8 @@ def _mark_done(entries: list[WebhookRequest]) -> None:
 
 
 def _anything_queued() -> bool:
-    """The idle poll, 40 times a second: one index probe, its SQL built once."""
+    """The look before each batch (on SQLite 40 times a second when idle): one index
+    probe, its SQL built once."""
     with connection.cursor() as cursor:
         cursor.execute(_probe_sql())
         return cursor.fetchone() is not None
@@ -165,17 +167,21 @@ def run(
     batch: int = BATCH,
     after_batch: Callable[[], None] | None = None,
 ) -> None:
-    """Apply queued requests until ``stop`` is set; sleep ``poll`` seconds when idle."""
-    poll = settings.WEBHOOK_APPLY_POLL_SECONDS if poll is None else poll
-    while not stop.is_set():
-        try:
-            taken = apply_queued(batch)
-            if taken and after_batch is not None:
-                after_batch()
-        except DatabaseError:
-            log.exception("event applier: database unavailable; retrying in 1 s")
-            connection.close()
-            stop.wait(1.0)
-            continue
-        if not taken:
-            stop.wait(poll)
+    """Apply queued requests until ``stop`` is set; when idle, wait for the next one
+    (calls/applier_wakeup.py: notified on PostgreSQL, a ``poll`` interval elsewhere)."""
+    wake_ups = WakeUps(settings.WEBHOOK_APPLY_POLL_SECONDS if poll is None else poll)
+    try:
+        while not stop.is_set():
+            try:
+                taken = apply_queued(batch)
+                if taken and after_batch is not None:
+                    after_batch()
+            except DatabaseError:
+                log.exception("event applier: database unavailable; retrying in 1 s")
+                connection.close()
+                stop.wait(1.0)
+                continue
+            if not taken:
+                wake_ups.wait(stop)
+    finally:
+        wake_ups.close()

@@ -226,6 +226,8 @@ CELERY_BEAT_SCHEDULE = {
 # How often the event applier (manage.py apply_events) looks for queued webhook requests
 # when it has nothing to do: the most a PBX event waits before it is applied.
 WEBHOOK_APPLY_POLL_SECONDS = env.float("WEBHOOK_APPLY_POLL_SECONDS", default=0.025)
+# On PostgreSQL a stored request wakes it (LISTEN/NOTIFY); it looks anyway this often.
+WEBHOOK_APPLY_FALLBACK_SECONDS = env.float("WEBHOOK_APPLY_FALLBACK_SECONDS", default=1.0)
 STUCK_RINGING_MINUTES = env.int("STUCK_RINGING_MINUTES", default=3)
 STUCK_ANSWERED_HOURS = env.int("STUCK_ANSWERED_HOURS", default=4)
 # Calls made but no event from the PBX for this long: the project is flagged in admin.

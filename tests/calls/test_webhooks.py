@@ -391,3 +391,53 @@ def test_the_running_applier_applies_what_arrives_within_moments(client, call):
         stop.set()
         loop.join(timeout=5)
     assert not loop.is_alive() and WebhookRequest.objects.get().verdict == "accepted"
+
+
+def _listening_backends() -> list[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN %%'")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql",
+    reason="LISTEN/NOTIFY is PostgreSQL's; SQLite polls",
+)
+def test_the_idle_applier_on_postgresql_wakes_when_a_request_is_stored(client, call, settings):
+    """Not by its poll: that comes every minute here. The INSERT's NOTIFY wakes it, and
+    after its LISTEN connection is lost it polls until it listens again."""
+    import threading
+
+    import psycopg
+    from django.db import connection
+
+    from calls import event_applier
+    from tests.processes import wait_for
+
+    settings.WEBHOOK_APPLY_FALLBACK_SECONDS = 60
+    stop = threading.Event()
+    loop = threading.Thread(target=event_applier.run, args=(stop,), kwargs={"poll": 0.01})
+    loop.start()
+    try:
+        wait_for(lambda: len(_listening_backends()) == 1, timeout=5)
+        client.post(
+            hook(call.project),
+            json.dumps(generic(call, "dial-in", "agent")),
+            content_type="application/json",
+        )
+        wait_for(lambda: Call.objects.get(pk=call.pk).status == "agent_ringing", timeout=10)
+        with psycopg.connect(**connection.get_connection_params(), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", _listening_backends())
+        client.post(
+            hook(call.project),
+            json.dumps(generic(call, "answer", "customer", n=1)),
+            content_type="application/json",
+        )
+        wait_for(lambda: Call.objects.get(pk=call.pk).status == "answered", timeout=10)
+    finally:
+        stop.set()
+        loop.join(timeout=5)
+    assert not loop.is_alive()
