@@ -53,7 +53,8 @@ class WakeUps:
             return False
         self._next_try = monotonic() + RELISTEN_SECONDS
         try:
-            listener = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+            params = {"connect_timeout": 5, **connection.get_connection_params()}
+            listener = psycopg.connect(**params, autocommit=True)
             listener.execute(f"LISTEN {CHANNEL}")
         except psycopg.Error as exc:
             log.warning("event applier: cannot listen (%s); polling", exc)
