@@ -219,7 +219,7 @@ def _not_claimed(call_id: int) -> str:
 def too_late_reason(call: Call) -> str:
     """Why a call queued too long was not placed, for the agent."""
     if call.failure_reason:  # an earlier attempt's, e.g. the PBX could not be reached
-        return _("%(reason)s The call was not placed.") % {"reason": call.failure_reason}
+        return _not_placed(call.failure_reason)
     waited = round((timezone.now() - call.requested_at).total_seconds())
     return _(
         "The call waited %(seconds)d s in the call queue, too long to ring now; it was not "
@@ -241,10 +241,15 @@ def _back_to_queue(call: Call, message: str) -> str:
 def give_up(call_id: int) -> None:
     """Retries are exhausted: the call was never placed."""
     call = Call.objects.get(pk=call_id)
-    reason = call.failure_reason or _("The PBX could not be reached.")
     finish(
-        call_id, CallStatus.FAILED, _("%(reason)s The call was not placed.") % {"reason": reason}
+        call_id,
+        CallStatus.FAILED,
+        _not_placed(call.failure_reason or _("The PBX could not be reached.")),
     )
+
+
+def _not_placed(reason: str) -> str:
+    return _("%(reason)s The call was not placed.") % {"reason": reason}
 
 
 def _note_vendor_warnings(call: Call, warnings: tuple[str, ...]) -> None:

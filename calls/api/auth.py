@@ -53,10 +53,9 @@ def _token_sql() -> str:
     selects = [rawsql.select_list(m, alias) for m, alias in zip(_models(), "tuap", strict=True)]
     return (
         f"SELECT {', '.join(selects)} FROM {quote(token._meta.db_table)} t"  # noqa: S608 - names from the models
-        f" JOIN {quote(user._meta.db_table)} u ON u.{col(user, 'id')} = t.{col(token, 'user')}"
-        f" LEFT JOIN {quote(agent._meta.db_table)} a"
+        f" {rawsql.join('JOIN', user, 'u', 't', token._meta.get_field('user'))}"
+        f" LEFT JOIN {quote(agent._meta.db_table)} a"  # the agent points at the user
         f" ON a.{col(agent, 'user')} = u.{col(user, 'id')}"
-        f" LEFT JOIN {quote(project._meta.db_table)} p"
-        f" ON p.{col(project, 'id')} = a.{col(agent, 'project')}"
+        f" {rawsql.join('LEFT JOIN', project, 'p', 'a', agent._meta.get_field('project'))}"
         f" WHERE t.{col(token, 'key')} = %s"
     )

@@ -9,6 +9,8 @@ originate task, whose call then stayed queued. Django's own check
 closes a connection first sends it an error and EOF, so an idle connection with
 anything to read is dead: one non-blocking poll of its socket tells, with no round
 trip. (A connection lost without a word, e.g. a cable, is still found only by use.)
+psycopg_pool takes such a check as its ``check`` argument, but Django builds the pool
+and passes its own (the round trip, or none), so the check runs here, on checkout.
 """
 
 from __future__ import annotations
