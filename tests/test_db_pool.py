@@ -2,12 +2,11 @@
 a failover, an administrator's pg_terminate_backend): the next request or task gets a
 working connection instead of an error. Only on PostgreSQL (CI's second run)."""
 
-import time
-
-import psycopg
 import pytest
 from django.db import connection
 from django.db.utils import load_backend
+
+from tests.postgres_admin import terminate
 
 on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the pool is PostgreSQL's"
@@ -40,17 +39,6 @@ def backend_pid(wrapper) -> int:
     with wrapper.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         return cursor.fetchone()[0]
-
-
-def terminate(pid: int) -> None:
-    params = connection.get_connection_params()
-    with psycopg.connect(**params, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
-        for _ in range(100):  # until the server has closed it: it answers at once, exits soon
-            gone = admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
-            if gone.fetchone() is None:
-                return
-            time.sleep(0.02)
 
 
 @on_postgres

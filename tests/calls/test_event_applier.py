@@ -10,6 +10,7 @@ from django.db import connection
 from calls.models import Call, CallEvent, WebhookRequest
 from tests.events import apply_queued
 from tests.generic_events import generic, hook, originating_call
+from tests.postgres_admin import terminate
 
 pytestmark = pytest.mark.django_db
 
@@ -172,8 +173,6 @@ def test_the_idle_applier_on_postgresql_wakes_when_a_request_is_stored(client, c
     after its LISTEN connection is lost it polls until it listens again."""
     import threading
 
-    import psycopg
-
     from calls import event_applier
     from tests.processes import wait_for
 
@@ -189,8 +188,7 @@ def test_the_idle_applier_on_postgresql_wakes_when_a_request_is_stored(client, c
             content_type="application/json",
         )
         wait_for(lambda: Call.objects.get(pk=call.pk).status == "agent_ringing", timeout=10)
-        with psycopg.connect(**connection.get_connection_params(), autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", _listening_backends())
+        terminate(*_listening_backends())
         client.post(
             hook(call.project),
             json.dumps(generic(call, "answer", "customer", n=1)),
