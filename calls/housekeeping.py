@@ -17,7 +17,7 @@ from django.db.models import Count, Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls import live, services, states
+from calls import call_language, live, services, states
 from calls.callbacks import services as callbacks
 from calls.models import Call, CallDirection, CallStatus, Project, WebhookRequest
 
@@ -61,7 +61,8 @@ def _close(call_id: int, now: datetime) -> bool:
         call = Call.objects.select_for_update().get(pk=call_id)
         if states.is_terminal(call.status):
             return False  # an event got there first
-        call.status, call.failure_reason = _closing(call)
+        with call_language.speaking(call):
+            call.status, call.failure_reason = _closing(call)
         call.ended_at = call.ended_at or now
         call.save(update_fields=["status", "failure_reason", "ended_at", "updated_at"])
         callbacks.on_call_finished(call)  # a missed inbound call still gets its callback

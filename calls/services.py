@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls import audit, live, live_later, states
+from calls import audit, call_language, live, live_later, states
 from calls.adapters import adapter_for, originate_request_for
 from calls.callbacks import services as callbacks
 from calls.event_service import apply_event  # noqa: F401 - part of the service API
@@ -72,6 +72,7 @@ def start_call(
             direction=CallDirection.OUTBOUND,
             remote_number=e164,
             idempotency_key=idempotency_key or None,
+            language=call_language.of_the_request(),
         )
         # who dialled whom: written by the same statement as the call
         if insert_unless_busy(call, audit.call_started_entry(call)):
@@ -184,6 +185,11 @@ def originate(call_id: int) -> str:
     call = claim(call_id, requested_since=timezone.now() - ORIGINATE_MAX_AGE)
     if call is None:
         return _not_claimed(call_id)
+    with call_language.speaking(call):
+        return _place(call)
+
+
+def _place(call: Call) -> str:
     # Not published: it lasts milliseconds, and re-rendering every open page for it
     # sat on the click-to-PBX path. The PBX's answer is published a moment later.
     try:
@@ -212,7 +218,8 @@ def _not_claimed(call_id: int) -> str:
     call = Call.objects.filter(pk=call_id, status=CallStatus.QUEUED).first()
     if call is None:
         return Originate.SKIPPED
-    finish(call_id, CallStatus.FAILED, too_late_reason(call))
+    with call_language.speaking(call):
+        finish(call_id, CallStatus.FAILED, too_late_reason(call))
     return Originate.DONE
 
 
@@ -241,11 +248,9 @@ def _back_to_queue(call: Call, message: str) -> str:
 def give_up(call_id: int) -> None:
     """Retries are exhausted: the call was never placed."""
     call = Call.objects.get(pk=call_id)
-    finish(
-        call_id,
-        CallStatus.FAILED,
-        _not_placed(call.failure_reason or _("The PBX could not be reached.")),
-    )
+    with call_language.speaking(call):
+        reason = _not_placed(call.failure_reason or _("The PBX could not be reached."))
+    finish(call_id, CallStatus.FAILED, reason)
 
 
 def _not_placed(reason: str) -> str:

@@ -106,6 +106,11 @@ class Call(models.Model):
         verbose_name=_("disposition"),
     )
     note = models.TextField(_("note"), blank=True, default="")
+    # The language of the page or API request that placed the call: the worker and
+    # housekeeping write this call's failure sentences in it, not in the server's.
+    language = models.CharField(
+        _("language"), max_length=12, blank=True, default="", editable=False
+    )
     # The vendor's own recording address; may carry credentials, so it is only ever
     # fetched server-side behind our permission check, never shown or redirected to.
     recording_url = models.CharField(

@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 import requests
 
+from calls.pbx.words import gettext as _
+
 
 class PbxError(Exception):
     """A vendor request failed.
@@ -195,7 +197,9 @@ class PbxAdapter:
         raise NotImplementedError
 
     def hangup(self, vendor_call_id: str) -> None:
-        raise NotSupported(f"{self.label} offers no way to end a call from here.")
+        raise NotSupported(
+            _("%(vendor)s offers no way to end a call from here.") % {"vendor": self.label}
+        )
 
     def test_connection(self) -> ConnectionCheck:
         raise NotImplementedError

@@ -20,6 +20,7 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 
 from calls.pbx.base import PbxError
 from calls.pbx.redact import RedactFilter, redact
+from calls.pbx.words import gettext as _
 
 log = logging.getLogger("calls.pbx")
 # urllib3 logs each request line (query strings with pwd=, pass=) at DEBUG: mask it at
@@ -140,18 +141,24 @@ def send(
     except requests.RequestException as exc:
         if _never_reached(exc):
             raise PbxError(
-                f"Could not reach the {vendor_label} PBX at {redact(_origin(url))}; "
-                "check its address and that it is running.",
+                _(
+                    "Could not reach the %(vendor)s PBX at %(address)s; check its address "
+                    "and that it is running."
+                )
+                % {"vendor": vendor_label, "address": redact(_origin(url))},
                 permanent=False,
             ) from None
         if isinstance(exc, requests.ReadTimeout):
             raise PbxError(
-                f"The {vendor_label} PBX did not answer in {timeout[1]:g} s; "
-                "the call may still ring.",
+                _("The %(vendor)s PBX did not answer in %(seconds)s s; the call may still ring.")
+                % {"vendor": vendor_label, "seconds": f"{timeout[1]:g}"}
             ) from None
         raise PbxError(
-            f"The connection to the {vendor_label} PBX broke off before it answered "
-            f"({type(exc).__name__}); the call may still ring.",
+            _(
+                "The connection to the %(vendor)s PBX broke off before it answered "
+                "(%(error)s); the call may still ring."
+            )
+            % {"vendor": vendor_label, "error": type(exc).__name__}
         ) from None
     log.debug("%s %s -> %s", method, redact(url), response.status_code)
     return response

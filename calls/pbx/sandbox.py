@@ -23,6 +23,7 @@ from calls.pbx.base import (
 )
 from calls.pbx.generic import GenericEvents
 from calls.pbx.http import send
+from calls.pbx.words import gettext as _
 
 
 def _reply(response: requests.Response) -> dict[str, Any]:
@@ -45,7 +46,7 @@ class SandboxAdapter(GenericEvents, PbxAdapter):
     def _headers(self) -> dict[str, str]:
         token = self.config.credentials.get("api_token", "")
         if not token:
-            raise PbxError("The Sandbox PBX account has no API token; enter it and save.")
+            raise PbxError(_("The Sandbox PBX account has no API token; enter it and save."))
         return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -74,7 +75,7 @@ class SandboxAdapter(GenericEvents, PbxAdapter):
             return OriginateResult(
                 ok=True,
                 vendor_call_id=str(reply["call_id"]),
-                message="The sandbox PBX is ringing the agent.",
+                message=_("The sandbox PBX is ringing the agent."),
             )
         return OriginateResult(
             ok=False,
@@ -85,27 +86,32 @@ class SandboxAdapter(GenericEvents, PbxAdapter):
     def _problem(self, response: requests.Response, reply: dict[str, Any]) -> str:
         said = str(reply.get("message") or "").strip()
         if response.status_code == 401:
-            return (
+            return _(
                 "The sandbox PBX did not accept the API token; copy the account's "
                 "api_token from var/sandbox.json (or the sandbox config) again."
             )
         if said:
-            return f"The sandbox PBX refused the call: {said}"
-        return (
-            f"The sandbox PBX answered HTTP {response.status_code} instead of a call id; "
+            return _("The sandbox PBX refused the call: %(reason)s") % {"reason": said}
+        return _(
+            "The sandbox PBX answered HTTP %(status)s instead of a call id; "
             "check the PBX address (it ends in /generic)."
-        )
+        ) % {"status": response.status_code}
 
     def hangup(self, vendor_call_id: str) -> None:
         response = self._send("POST", f"/calls/{vendor_call_id}/hangup")
         if response.status_code == 404:
             raise PbxError(
-                f"The sandbox PBX has no call {vendor_call_id}; it may have ended "
-                "and been forgotten after a sandbox restart."
+                _(
+                    "The sandbox PBX has no call %(call)s; it may have ended "
+                    "and been forgotten after a sandbox restart."
+                )
+                % {"call": vendor_call_id}
             )
         if response.status_code != 200:
             said = _reply(response).get("message") or f"HTTP {response.status_code}"
-            raise PbxError(f"The sandbox PBX could not end the call: {said}")
+            raise PbxError(
+                _("The sandbox PBX could not end the call: %(reason)s") % {"reason": said}
+            )
 
     def test_connection(self) -> ConnectionCheck:
         try:
@@ -115,6 +121,8 @@ class SandboxAdapter(GenericEvents, PbxAdapter):
         reply = _reply(response)
         if response.status_code == 200 and reply.get("account"):
             return ConnectionCheck(
-                ok=True, message=(f"Connected to the sandbox PBX as account {reply['account']}.")
+                ok=True,
+                message=_("Connected to the sandbox PBX as account %(account)s.")
+                % {"account": reply["account"]},
             )
         return ConnectionCheck(ok=False, message=self._problem(response, reply))

@@ -40,6 +40,8 @@ from calls.pbx.telphin_resources import (
     same_endpoint,
     subscription_from,
 )
+from calls.pbx.words import gettext as _
+from calls.pbx.words import gettext_noop, ngettext
 
 log = logging.getLogger("calls.pbx.telphin")
 
@@ -47,13 +49,19 @@ API = "/api/ver1.0"
 DEFAULT_EVENT_TYPES = ("dial-in", "dial-out", "answer", "hangup")
 
 # What a person can do about each refusal of a callback.
+# Translated where a sentence is made, in the language of the call.
 _CALLBACK_HINTS = {
-    400: "Check the customer number (E.164) and the agent's Telphin extension name.",
-    403: "The Telphin application may not start calls for this extension; "
-    "check the application's type and rights in the Telphin portal.",
-    404: "The agent's Telphin extension id is unknown to this application; "
-    "re-import the extensions in the PBX account settings.",
+    400: gettext_noop("Check the customer number (E.164) and the agent's Telphin extension name."),
+    403: gettext_noop(
+        "The Telphin application may not start calls for this extension; "
+        "check the application's type and rights in the Telphin portal."
+    ),
+    404: gettext_noop(
+        "The agent's Telphin extension id is unknown to this application; "
+        "re-import the extensions in the PBX account settings."
+    ),
 }
+_OTHER_HINT = gettext_noop("Check the agent's Telphin settings and try again.")
 
 
 class TelphinAdapter(PbxAdapter):
@@ -100,8 +108,10 @@ class TelphinAdapter(PbxAdapter):
         secret = str(self.config.credentials.get("client_secret", ""))
         if not self._client_id or not secret:
             raise PbxError(
-                "Telphin needs the application's client_id and client_secret; "
-                "fill both in the PBX account settings."
+                _(
+                    "Telphin needs the application's client_id and client_secret; "
+                    "fill both in the PBX account settings."
+                )
             )
         data = {
             "grant_type": "client_credentials",
@@ -120,8 +130,8 @@ class TelphinAdapter(PbxAdapter):
         except PbxError as exc:
             # A token request rings nobody: whatever happened, trying later is safe.
             raise PbxError(
-                f"Could not get a Telphin access token: {exc.message.split(';')[0]}; "
-                "no call was started.",
+                _("Could not get a Telphin access token: %(problem)s; no call was started.")
+                % {"problem": exc.message.split(";")[0]},
                 permanent=False,
             ) from None
         body = _json(response)
@@ -136,14 +146,20 @@ class TelphinAdapter(PbxAdapter):
         words = _vendor_words(response, body)
         if response.status_code in (400, 401, 403):
             return PbxError(
-                f"Telphin refused the application credentials ({words}). Check the "
-                "client_id and client_secret, and that the application is of the "
-                "trusted (client credentials) type.",
+                _(
+                    "Telphin refused the application credentials (%(words)s). Check the "
+                    "client_id and client_secret, and that the application is of the "
+                    "trusted (client credentials) type."
+                )
+                % {"words": words},
                 vendor_code=f"oauth:{response.status_code}",
             )
         return PbxError(
-            f"Telphin's token service answered {response.status_code} ({words}); "
-            "try again in a few minutes.",
+            _(
+                "Telphin's token service answered %(status)s (%(words)s); "
+                "try again in a few minutes."
+            )
+            % {"status": response.status_code, "words": words},
             permanent=response.status_code < 500,
             vendor_code=f"oauth:{response.status_code}",
         )
@@ -185,8 +201,10 @@ class TelphinAdapter(PbxAdapter):
         if not request.vendor_extension_id:
             return OriginateResult(
                 ok=False,
-                message="The agent has no Telphin extension id; import the extensions "
-                "in the PBX account settings and pick the agent's one.",
+                message=_(
+                    "The agent has no Telphin extension id; import the extensions "
+                    "in the PBX account settings and pick the agent's one."
+                ),
             )
         response = self._api(
             "POST",
@@ -199,23 +217,26 @@ class TelphinAdapter(PbxAdapter):
         if response.status_code == 429:
             # Rate limiting happens before the call is set up: safe to try later.
             raise PbxError(
-                "Telphin is limiting the request rate; the call was not started "
-                "and will be tried again.",
+                _(
+                    "Telphin is limiting the request rate; the call was not started "
+                    "and will be tried again."
+                ),
                 permanent=False,
                 vendor_code="429",
             )
         if 400 <= response.status_code < 500:
-            hint = _CALLBACK_HINTS.get(
-                response.status_code, "Check the agent's Telphin settings and try again."
-            )
+            hint = _(_CALLBACK_HINTS.get(response.status_code, _OTHER_HINT))
+            refused = _("Telphin refused the call: %(words)s.") % {
+                "words": _vendor_words(response, body)
+            }
             return OriginateResult(
                 ok=False,
-                message=f"Telphin refused the call: {_vendor_words(response, body)}. {hint}",
+                message=f"{refused} {hint}",
                 vendor_code=str(response.status_code),
             )
         raise PbxError(
-            f"Telphin answered {response.status_code} ({_vendor_words(response, body)}); "
-            "the call may still ring.",
+            _("Telphin answered %(status)s (%(words)s); the call may still ring.")
+            % {"status": response.status_code, "words": _vendor_words(response, body)},
             vendor_code=str(response.status_code),
         )
 
@@ -226,16 +247,22 @@ class TelphinAdapter(PbxAdapter):
             return ConnectionCheck(ok=False, message=exc.message)
         warnings = ()
         if not any(ext.type == "phone" for ext in extensions):
-            warnings = ("No phone-type extensions: agents need one each to place calls.",)
+            warnings = (_("No phone-type extensions: agents need one each to place calls."),)
+        count = len(extensions)
         return ConnectionCheck(
-            ok=True, message=f"Connected: {len(extensions)} extensions", warnings=warnings
+            ok=True,
+            message=ngettext(
+                "Connected: %(count)d extension", "Connected: %(count)d extensions", count
+            )
+            % {"count": count},
+            warnings=warnings,
         )
 
     def list_extensions(self) -> list[TelphinExtension]:
         response = self._api("GET", "/client/@me/extension/")
-        body = _checked(response, "list the extensions")
+        body = _checked(response, _("list the extensions"))
         if not isinstance(body, list):
-            raise PbxError("Telphin sent an extension list we cannot read.")
+            raise PbxError(_("Telphin sent an extension list we cannot read."))
         return [
             TelphinExtension(
                 id=int(item["id"]),
@@ -252,7 +279,7 @@ class TelphinAdapter(PbxAdapter):
 
     def list_event_subscriptions(self, extension_id: int | str) -> list[EventSubscription]:
         response = self._api("GET", f"/extension/{extension_id}/event/")
-        body = _checked(response, f"list the events of extension {extension_id}")
+        body = _checked(response, _("list the events of extension %(id)s") % {"id": extension_id})
         return (
             [subscription_from(item) for item in body if isinstance(item, dict)]
             if isinstance(body, list)
@@ -295,13 +322,21 @@ class TelphinAdapter(PbxAdapter):
             response = self._api("POST", path, json=payload)
         else:
             response = self._api("PUT", f"{path}{sub_id}", json=payload)
-        body = _checked(response, f"save the {event_type} event of extension {extension_id}")
+        body = _checked(
+            response,
+            _("save the %(event)s event of extension %(id)s")
+            % {"event": event_type, "id": extension_id},
+        )
         return int(body.get("id", sub_id or 0)) if isinstance(body, dict) else int(sub_id or 0)
 
     def delete_event_subscription(self, extension_id: int | str, subscription_id: int) -> None:
         response = self._api("DELETE", f"/extension/{extension_id}/event/{subscription_id}")
         if response.status_code != 404:  # already gone is what we wanted
-            _checked(response, f"delete event {subscription_id} of extension {extension_id}")
+            _checked(
+                response,
+                _("delete event %(event)s of extension %(id)s")
+                % {"event": subscription_id, "id": extension_id},
+            )
 
     # -- Inbound -------------------------------------------------------------
 
@@ -340,13 +375,15 @@ def _callback_accepted(body: Any) -> OriginateResult:
     body = body if isinstance(body, dict) else {}
     call_api_id = str(body.get("call_api_id") or "")
     if call_api_id:
-        return OriginateResult(ok=True, vendor_call_id=call_api_id, message="Telphin is calling.")
+        return OriginateResult(
+            ok=True, vendor_call_id=call_api_id, message=_("Telphin is calling.")
+        )
     # Accepted but unnamed: the phones ring anyway, so this is no failure.
     return OriginateResult(
         ok=True,
         vendor_call_id=str(body.get("call_id") or ""),
-        message="Telphin is calling.",
-        warnings=("Telphin returned no call_api_id; events may not match this call.",),
+        message=_("Telphin is calling."),
+        warnings=(_("Telphin returned no call_api_id; events may not match this call."),),
     )
 
 
@@ -376,8 +413,12 @@ def _checked(response: requests.Response, action: str) -> Any:
     if 200 <= response.status_code < 300:
         return body
     raise PbxError(
-        f"Telphin did not let us {action}: {_vendor_words(response, body)} "
-        f"(HTTP {response.status_code}).",
+        _("Telphin did not let us %(action)s: %(words)s (HTTP %(status)s).")
+        % {
+            "action": action,
+            "words": _vendor_words(response, body),
+            "status": response.status_code,
+        },
         permanent=response.status_code < 500,
         vendor_code=str(response.status_code),
     )

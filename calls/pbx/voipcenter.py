@@ -43,6 +43,8 @@ from calls.pbx.base import (
 from calls.pbx.generic import GenericEvents
 from calls.pbx.http import send
 from calls.pbx.voipcenter_reply import MAY_RING, Reply, VoipCenterRefused, items, read_reply
+from calls.pbx.words import gettext as _
+from calls.pbx.words import ngettext
 
 DEFAULT_BASE_URL = "https://pbxonline.be"
 # php and xml are the other choices; json is the one we can read safely and simply.
@@ -167,15 +169,20 @@ class VoipCenterAdapter(GenericEvents, PbxAdapter):
         if not telnr:
             return OriginateResult(
                 ok=False,
-                message=f"{request.number!r} is not a number VoipCenter can dial; it needs "
-                "the international format, e.g. +3293456789.",
+                message=_(
+                    "%(number)r is not a number VoipCenter can dial; it needs "
+                    "the international format, e.g. +3293456789."
+                )
+                % {"number": request.number},
             )
         sipacc = request.agent_extension.strip()
         if not sipacc:
             return OriginateResult(
                 ok=False,
-                message="This agent has no VoipCenter SIP account; set the agent's extension "
-                "to the SIP account's username.",
+                message=_(
+                    "This agent has no VoipCenter SIP account; set the agent's extension "
+                    "to the SIP account's username."
+                ),
             )
         try:
             reply = self._request(CALL, {"sipacc": sipacc, "telnr": telnr}, after=MAY_RING)
@@ -186,8 +193,11 @@ class VoipCenterAdapter(GenericEvents, PbxAdapter):
         return OriginateResult(
             ok=True,
             vendor_call_id=_call_id(reply.body),
-            message=f"VoipCenter is ringing SIP account {sipacc}; it calls {telnr} once the "
-            "agent answers.",
+            message=_(
+                "VoipCenter is ringing SIP account %(account)s; it calls %(number)s once the "
+                "agent answers."
+            )
+            % {"account": sipacc, "number": telnr},
         )
 
     def get(self, menu: str, id: int | str = 0, filter: str = "") -> Any:
@@ -223,9 +233,13 @@ class VoipCenterAdapter(GenericEvents, PbxAdapter):
         count = len(accounts)
         warnings = ()
         if not count:
-            warnings = ("VoipCenter lists no SIP accounts; each agent needs one to place calls.",)
-        noun = "SIP account" if count == 1 else "SIP accounts"
-        return ConnectionCheck(ok=True, message=f"Connected: {count} {noun}.", warnings=warnings)
+            warnings = (
+                _("VoipCenter lists no SIP accounts; each agent needs one to place calls."),
+            )
+        message = ngettext(
+            "Connected: %(count)d SIP account.", "Connected: %(count)d SIP accounts.", count
+        ) % {"count": count}
+        return ConnectionCheck(ok=True, message=message, warnings=warnings)
 
     def _request(self, endpoint: Endpoint, fields: Mapping[str, str], after: str = "") -> Reply:
         """Sign, send and read one request; VoipCenterRefused when VoipCenter says no."""
@@ -246,11 +260,16 @@ class VoipCenterAdapter(GenericEvents, PbxAdapter):
 
     def _credentials(self) -> Mapping[str, str]:
         creds = self.config.credentials
-        missing = [f.label for f in self.credential_fields if not creds.get(f.name)]
+        missing = [str(f.label) for f in self.credential_fields if not creds.get(f.name)]
         if missing:
             raise PbxError(
-                f"The VoipCenter account has no {' and no '.join(missing)}; fill "
-                f"{'it' if len(missing) == 1 else 'them'} in on the PBX account."
+                ngettext(
+                    "The VoipCenter account has no %(fields)s; fill it in on the PBX account.",
+                    "The VoipCenter account lacks these: %(fields)s; fill them in on the PBX "
+                    "account.",
+                    len(missing),
+                )
+                % {"fields": ", ".join(missing)}
             )
         return creds
 

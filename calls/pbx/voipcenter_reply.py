@@ -28,69 +28,95 @@ import requests
 
 from calls.pbx.base import PbxError
 from calls.pbx.redact import MASK, redact
+from calls.pbx.words import gettext as _
+from calls.pbx.words import gettext_noop
 
 # code -> (the document's name for it, what a person should do about it).
 HEAD_CODES: dict[str, tuple[str, str]] = {
     "10": (
         "missing parameters",
-        "check that the API ID, customer number, password and "
-        "private API key are all filled in on this PBX account",
+        gettext_noop(
+            "check that the API ID, customer number, password and private API key are all filled "
+            "in on this PBX account"
+        ),
     ),
     "11": (
         "timestamp mismatch",
-        "check the server clock (NTP); VoipCenter accepts requests within 5 seconds",
+        gettext_noop("check the server clock (NTP); VoipCenter accepts requests within 5 seconds"),
     ),
     "12": (
         "wrong format",
-        "VoipCenter refused the reply format pbxportal asks for (json); "
-        "report this to the pbxportal team",
+        gettext_noop(
+            "VoipCenter refused the reply format pbxportal asks for (json); report this to the "
+            "pbxportal team"
+        ),
     ),
     "13": (
         "too many attempts",
-        "VoipCenter is holding this API user back for a while; "
-        "wait a few minutes before trying again",
+        gettext_noop(
+            "VoipCenter is holding this API user back for a while; wait a few minutes before "
+            "trying again"
+        ),
     ),
     "14": (
         "incorrect hash",
-        "check the private API key (VoipCenter PBX: Config > Application Programming Interface)",
+        gettext_noop(
+            "check the private API key (VoipCenter PBX: Config > Application Programming Interface)"
+        ),
     ),
-    "15": ("user password incorrect", "check the VoipCenter customer password on this PBX account"),
+    "15": (
+        "user password incorrect",
+        gettext_noop("check the VoipCenter customer password on this PBX account"),
+    ),
     "16": (
         "API user not allowed",
-        "check the API ID and that this API user is enabled in "
-        "the VoipCenter PBX (Config > Application Programming Interface)",
+        gettext_noop(
+            "check the API ID and that this API user is enabled in the VoipCenter PBX (Config > "
+            "Application Programming Interface)"
+        ),
     ),
     "17": (
         "param not correct",
-        "VoipCenter refused one of the values sent; check the "
-        "agent's SIP account name and the number dialled",
+        gettext_noop(
+            "VoipCenter refused one of the values sent; check the agent's SIP account name and "
+            "the number dialled"
+        ),
     ),
 }
 BODY_CODES: dict[str, tuple[str, str]] = {
     "1": (
         "could not connect to server",
-        "VoipCenter could not reach its own PBX server; try again in a few minutes",
+        gettext_noop("VoipCenter could not reach its own PBX server; try again in a few minutes"),
     ),
     "2": (
         "incorrect ID",
-        "the item asked for does not exist at VoipCenter; reload the list and choose again",
+        gettext_noop(
+            "the item asked for does not exist at VoipCenter; reload the list and choose again"
+        ),
     ),
     "20": (
         "call auth failed",
-        "VoipCenter would not place a call from this SIP account; "
-        "check the agent's SIP account name and that it may call out",
+        gettext_noop(
+            "VoipCenter would not place a call from this SIP account; check the agent's SIP "
+            "account name and that it may call out"
+        ),
     ),
     "21": (
         "call leg failed",
-        "VoipCenter could not ring the agent's phone; check that the "
-        "phone of this SIP account is switched on and registered",
+        gettext_noop(
+            "VoipCenter could not ring the agent's phone; check that the phone of this SIP "
+            "account is switched on and registered"
+        ),
     ),
-    "25": ("incorrect login", "check the customer number and password on this PBX account"),
+    "25": (
+        "incorrect login",
+        gettext_noop("check the customer number and password on this PBX account"),
+    ),
 }
 # The two lists share no number, so one lookup serves both places.
 ERROR_CODES = {**HEAD_CODES, **BODY_CODES}
 
-MAY_RING = "; the call may still ring"
+MAY_RING = gettext_noop("; the call may still ring")  # translated where it ends a sentence
 
 _CODE_KEYS = ("error_number", "error_code", "errorcode", "errno", "error", "code")
 _WORD_KEYS = ("error_message", "error_msg", "errormessage", "error", "message", "msg")
@@ -119,12 +145,19 @@ def sentence(code: str, words: str = "", scrub: Callable[[str], str] = redact) -
     words = _clip(scrub(words))
     if code in ERROR_CODES:
         name, advice = ERROR_CODES[code]
-        said = f' VoipCenter said: "{words}".' if words and words.lower() != name.lower() else ""
-        return f"VoipCenter {code}: {name} — {advice}.{said}"
+        text = f"VoipCenter {code}: {name} — {_(advice)}."
+        if words and words.lower() != name.lower():
+            text += " " + _('VoipCenter said: "%(words)s".') % {"words": words}
+        return text
     if code:
-        what = f'"{words}"' if words else "an error code its API documentation does not list"
-        return f"VoipCenter {code}: {what} — ask VoipCenter support what it means."
-    return f"VoipCenter refused the request: {words or 'it gave no reason'}."
+        what = f'"{words}"' if words else _("an error code its API documentation does not list")
+        return _("VoipCenter %(code)s: %(what)s — ask VoipCenter support what it means.") % {
+            "code": code,
+            "what": what,
+        }
+    return _("VoipCenter refused the request: %(words)s.") % {
+        "words": words or _("it gave no reason")
+    }
 
 
 def read_reply(
@@ -138,11 +171,14 @@ def read_reply(
     echoes our request need not do it in the name=value shape redact() knows.
     """
     scrub = scrubber(secrets)
+    after = _(after) if after else ""
     if not 200 <= response.status_code < 300:
-        raise PbxError(
-            f"VoipCenter answered HTTP {response.status_code} ({response.reason or 'no reason'})"
-            f"{after}.{_quoted(response.content, scrub)}"
-        )
+        answered = _("VoipCenter answered HTTP %(status)s (%(reason)s)%(after)s.") % {
+            "status": response.status_code,
+            "reason": response.reason or _("no reason"),
+            "after": after,
+        }
+        raise PbxError(answered + _quoted(response.content, scrub))
     reply = _split(_decode(response.content, after, scrub))
     _check(reply, scrub)
     return reply
@@ -197,24 +233,29 @@ def _nested(mapping: Mapping[str, Any]) -> bool:
 def _decode(content: bytes, after: str, scrub: Callable[[str], str]) -> Any:
     text = content.decode("utf-8-sig", errors="replace").strip()
     if not text:
-        raise PbxError(f"VoipCenter sent an empty reply{after}.")
+        raise PbxError(_("VoipCenter sent an empty reply%(after)s.") % {"after": after})
     if text[0] in "{[":
         try:
             return json.loads(text)
         except ValueError:
             raise PbxError(
-                f"VoipCenter sent a JSON reply that does not parse{after}.{_quoted(content, scrub)}"
+                _("VoipCenter sent a JSON reply that does not parse%(after)s.") % {"after": after}
+                + _quoted(content, scrub)
             ) from None
     if text[0] == "<":
         return _xml(content, text, after, scrub)
     if _SERIALIZED.match(text):
         raise PbxError(
-            "VoipCenter answered in PHP-serialized format, which pbxportal does not read "
-            "(unserializing it is unsafe); pbxportal asks for JSON, so check the account's "
-            f"base URL points at the VoipCenter API{after}."
+            _(
+                "VoipCenter answered in PHP-serialized format, which pbxportal does not read "
+                "(unserializing it is unsafe); pbxportal asks for JSON, so check the account's "
+                "base URL points at the VoipCenter API%(after)s."
+            )
+            % {"after": after}
         )
     raise PbxError(
-        f"VoipCenter sent a reply that is neither JSON nor XML{after}.{_quoted(content, scrub)}"
+        _("VoipCenter sent a reply that is neither JSON nor XML%(after)s.") % {"after": after}
+        + _quoted(content, scrub)
     )
 
 
@@ -222,17 +263,24 @@ def _xml(content: bytes, text: str, after: str, scrub: Callable[[str], str]) -> 
     start = text[:512].lower()
     if "<html" in start or "<!doctype html" in start:
         raise PbxError(
-            f"VoipCenter answered with a web page instead of API data; check the account's "
-            f"base URL{after}."
+            _(
+                "VoipCenter answered with a web page instead of API data; check the account's "
+                "base URL%(after)s."
+            )
+            % {"after": after}
         )
     if "<!doctype" in start or "<!entity" in text.lower():
         # No API reply needs a DTD; refusing them rules out entity-expansion attacks.
-        raise PbxError(f"VoipCenter sent XML with a document type declaration, refused{after}.")
+        raise PbxError(
+            _("VoipCenter sent XML with a document type declaration, refused%(after)s.")
+            % {"after": after}
+        )
     try:
         root = ET.fromstring(content)  # noqa: S314 - DTDs refused above: no entity expansion
     except ET.ParseError:
         raise PbxError(
-            f"VoipCenter sent an XML reply that does not parse{after}.{_quoted(content, scrub)}"
+            _("VoipCenter sent an XML reply that does not parse%(after)s.") % {"after": after}
+            + _quoted(content, scrub)
         ) from None
     return _element(root)
 

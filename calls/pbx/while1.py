@@ -33,6 +33,7 @@ from calls.pbx.generic import GenericEvents
 from calls.pbx.http import send
 from calls.pbx.php import php_http_build_query
 from calls.pbx.redact import redact
+from calls.pbx.words import gettext as _
 
 log = logging.getLogger("calls.pbx.while1")
 
@@ -67,13 +68,15 @@ def format_caller_id(number: str, dial_format: str = "e164", region: str = "") -
         return re.sub(r"\D", "", number)
     if dial_format != "national":
         raise PbxError(
-            f"While1 Voice setting dial_format={dial_format!r} is unknown; "
-            f"use one of {', '.join(DIAL_FORMATS)}."
+            _("While1 Voice setting dial_format=%(value)r is unknown; use one of %(choices)s.")
+            % {"value": dial_format, "choices": ", ".join(DIAL_FORMATS)}
         )
     try:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
-        raise PbxError(f"{number!r} is not a number in international format.") from None
+        raise PbxError(
+            _("%(number)r is not a number in international format.") % {"number": number}
+        ) from None
     home = (region or phonenumbers.region_code_for_number(parsed) or "").upper()
     text = phonenumbers.format_out_of_country_calling_number(parsed, home)
     return text if text.startswith("+") else re.sub(r"\D", "", text)
@@ -154,12 +157,12 @@ class While1Adapter(GenericEvents, PbxAdapter):
         settings = self.config.settings
         if request.destination_type not in DESTINATION_TYPES:
             raise PbxError(
-                f"While1 Voice cannot send a call to a {request.destination_type!r}; "
-                f"use one of {', '.join(DESTINATION_TYPES)}."
+                _("While1 Voice cannot send a call to a %(type)r; use one of %(choices)s.")
+                % {"type": request.destination_type, "choices": ", ".join(DESTINATION_TYPES)}
             )
         if not settings.get("project_id"):
             raise PbxError(
-                "The While1 Voice account has no project ID; set it in the PBX account settings."
+                _("The While1 Voice account has no project ID; set it in the PBX account settings.")
             )
         caller_id = format_caller_id(
             request.number, settings.get("dial_format") or "e164", settings.get("dial_region", "")
@@ -198,7 +201,7 @@ class While1Adapter(GenericEvents, PbxAdapter):
     def _post(self, data: Mapping[str, Any], read_timeout: float) -> requests.Response:
         token = self.config.credentials.get("api_token", "")
         if not token:
-            raise PbxError("The While1 Voice account has no API token; enter it and save.")
+            raise PbxError(_("The While1 Voice account has no API token; enter it and save."))
         body = self._body(data)
         log.debug("While1 Voice originate-call %s", redact(body.decode()))
         return send(
@@ -234,17 +237,19 @@ class While1Adapter(GenericEvents, PbxAdapter):
         if problem:
             return OriginateResult(ok=False, message=problem, warnings=warnings, vendor_code=code)
         if reply["has_error"]:
-            reason = "; ".join(texts) or "no reason given (look in the PBX's API log)"
+            reason = "; ".join(texts) or _("no reason given (look in the PBX's API log)")
             return OriginateResult(
                 ok=False,
-                message=f"{self.label} refused the call: {reason}",
+                message=_("%(vendor)s refused the call: %(reason)s")
+                % {"vendor": self.label, "reason": reason},
                 warnings=warnings,
                 vendor_code=code,
             )
-        results, _ = _texts(reply.get("results"), codes=False)
+        results = _texts(reply.get("results"), codes=False)[0]
         return OriginateResult(
             ok=True,
-            message="; ".join(results) or f"{self.label} accepted the call.",
+            message="; ".join(results)
+            or _("%(vendor)s accepted the call.") % {"vendor": self.label},
             answered=answered_on_success,
             warnings=warnings,
         )
@@ -256,35 +261,43 @@ class While1Adapter(GenericEvents, PbxAdapter):
         # Only a refusal's words count: a success never means a bad token.
         words = " ".join(texts).lower() if reply and reply["has_error"] else ""
         if response.status_code in (401, 403) or "token" in words:
-            return (
-                f"{self.label} did not accept the API token{said}. Copy the API token from the "
+            return _(
+                "%(vendor)s did not accept the API token%(said)s. Copy the API token from the "
                 "PBX (Settings :: Parameters) into this PBX account again."
-            )
+            ) % {"vendor": self.label, "said": said}
         if "hash" in words:
-            return (
-                f"{self.label} rejected the request hash{said}. Make the API key here match the "
+            return _(
+                "%(vendor)s rejected the request hash%(said)s. Make the API key here match the "
                 "one in the PBX's Settings :: Parameters (leave it empty only if the PBX has none)."
-            )
+            ) % {"vendor": self.label, "said": said}
         if reply is not None and reply["has_error"]:
             return ""  # the vendor's own words say what went wrong, whatever the status
         if 300 <= response.status_code < 400:
-            where = redact(response.headers.get("Location", "elsewhere"))
-            return (
-                f"{self.label} redirected the request to {where}; "
+            where = redact(response.headers.get("Location", "")) or _("elsewhere")
+            return _(
+                "%(vendor)s redirected the request to %(where)s; "
                 "set the PBX address to the address it redirects to."
-            )
+            ) % {"vendor": self.label, "where": where}
         if not 200 <= response.status_code < 300:
-            hint = " Check the PBX address." if response.status_code == 404 else ""
+            hint = " " + _("Check the PBX address.") if response.status_code == 404 else ""
             return (
-                f"{self.label} answered {_status_words(response.status_code)}{said} instead of "
-                f"a result; check on the PBX whether the call was placed before trying again.{hint}"
+                _(
+                    "%(vendor)s answered %(status)s%(said)s instead of a result; check on the PBX "
+                    "whether the call was placed before trying again."
+                )
+                % {
+                    "vendor": self.label,
+                    "status": _status_words(response.status_code),
+                    "said": said,
+                }
+                + hint
             )
         if reply is None:
-            kind = response.headers.get("Content-Type", "no content type").split(";")[0]
-            return (
-                f"{self.label} answered with something that is not its JSON reply ({kind}); "
+            kind = response.headers.get("Content-Type", "").split(";")[0] or _("no content type")
+            return _(
+                "%(vendor)s answered with something that is not its JSON reply (%(kind)s); "
                 "check that the PBX address is the PBX's base URL, without /api/..."
-            )
+            ) % {"vendor": self.label, "kind": kind}
         return ""
 
     def _check(self, response: requests.Response, project_id: Any) -> ConnectionCheck:
@@ -296,11 +309,16 @@ class While1Adapter(GenericEvents, PbxAdapter):
         texts = _texts(reply.get("messages"))[0]
         said = "; ".join(texts)
         if project_id and "project" in said.lower():
-            warnings += (f"{self.label} may not know project {project_id}: {said}",)
-        detail = f" It answered the test request, which rings nobody, with: {said}" if said else ""
-        return ConnectionCheck(
-            ok=True, message=f"{self.label} accepted the API token.{detail}", warnings=warnings
-        )
+            warnings += (
+                _("%(vendor)s may not know project %(project)s: %(said)s")
+                % {"vendor": self.label, "project": project_id, "said": said},
+            )
+        message = _("%(vendor)s accepted the API token.") % {"vendor": self.label}
+        if said:
+            message += " " + _(
+                "It answered the test request, which rings nobody, with: %(said)s"
+            ) % {"said": said}
+        return ConnectionCheck(ok=True, message=message, warnings=warnings)
 
 
 def _project_id(value: Any) -> Any:
