@@ -239,10 +239,16 @@ def _back_to_queue(call: Call, message: str) -> str:
     if timezone.now() - call.requested_at > ORIGINATE_MAX_AGE:
         finish(call.pk, CallStatus.FAILED, message)
         return Originate.DONE
+    now = timezone.now()
     updated = Call.objects.filter(pk=call.pk, status=CallStatus.ORIGINATING).update(
-        status=CallStatus.QUEUED, failure_reason=message, updated_at=timezone.now()
+        status=CallStatus.QUEUED, failure_reason=message, updated_at=now
     )
-    return Originate.RETRY if updated else Originate.DONE
+    if not updated:
+        return Originate.DONE
+    # the agent sees why nothing rings yet, instead of a silent "queued" for 15 s
+    call.status, call.failure_reason, call.updated_at = CallStatus.QUEUED, message, now
+    live.publish(call)
+    return Originate.RETRY
 
 
 def give_up(call_id: int) -> None:

@@ -167,3 +167,17 @@ def test_a_retried_call_that_grew_too_old_says_why_it_was_not_placed(call):
     call = reload(call)
     assert call.status == "failed"
     assert call.failure_reason == "Could not reach the PBX at pbx.test. The call was not placed."
+
+
+def test_while_a_pbx_out_of_reach_is_retried_the_agents_card_says_so(call, client, monkeypatch):
+    told = []
+    monkeypatch.setattr("calls.live.publish", lambda c: told.append((c.pk, c.status)))
+    PbxAccount.objects.filter(pk=call.project.pbx_account_id).update(
+        base_url="http://127.0.0.1:9/w"  # the discard port: nothing listens
+    )
+    assert services.originate(call.pk) == services.Originate.RETRY
+    assert told == [(call.pk, "queued")]  # the open pages hear of it now, not at the end
+    client.force_login(call.agent.user)
+    page = client.get("/").content.decode()
+    assert "Could not reach the While1 Voice PBX" in page
+    assert "Trying again in a few seconds." in page
