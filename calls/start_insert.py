@@ -11,6 +11,7 @@ IMMEDIATE transaction, which also serialises racing starts. The partial unique i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection, transaction
@@ -22,24 +23,39 @@ from calls.models import TERMINAL_STATUSES, AuditEntry, Call
 _TERMINAL = sorted(TERMINAL_STATUSES)
 
 
-def insert_unless_busy(call: Call, entry: AuditEntry) -> bool:
+@dataclass(frozen=True)
+class Condition:
+    """A further SQL condition the INSERT must meet, e.g. that the API token which asked
+    for the call is still valid (calls.api.auth): checked by the same statement."""
+
+    sql: str
+    params: tuple
+
+
+def insert_unless_busy(call: Call, entry: AuditEntry, only_if: Condition | None = None) -> bool:
     """INSERT ``call`` and ``entry`` (whose object_id becomes the call's pk) unless the
-    call's agent has a call in progress. True when both are in; ``call`` then has its pk.
-    Inside a caller's transaction they commit with it; otherwise they are committed."""
+    call's agent has a call in progress, or ``only_if`` does not hold. True when both are
+    in; ``call`` then has its pk. Inside a caller's transaction they commit with it;
+    otherwise they are committed."""
     now = timezone.now()
     call.requested_at = call.updated_at = entry.at = now
     columns = rawsql.insert_columns(Call)
     params = [*rawsql.values(call, columns), call.agent_id, *_TERMINAL]
+    where = _busy_guard()
+    if only_if is not None:
+        where, params = f"{where} AND {only_if.sql}", [*params, *only_if.params]
     if connection.vendor == "postgresql":
         # prepared: planning the CTE each time cost about what running it does
-        row = rawsql.fetch_one(_postgres_sql(), [*params, *rawsql.values(entry, _entry_columns())])
+        row = rawsql.fetch_one(
+            _postgres_sql(where), [*params, *rawsql.values(entry, _entry_columns())]
+        )
         if row is None:
             return False
         entry.object_id = row[0]
         call.pk = int(row[0])
     else:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(rawsql.insert_select_sql(Call, columns, _busy_guard()), params)
+            cursor.execute(rawsql.insert_select_sql(Call, columns, where), params)
             row = cursor.fetchone()
             if row is None:
                 return False
@@ -68,9 +84,9 @@ def _entry_columns() -> tuple[str, ...]:
 
 
 @cache
-def _postgres_sql() -> str:
+def _postgres_sql(where: str) -> str:
     quote = connection.ops.quote_name
-    insert_call = rawsql.insert_select_sql(Call, rawsql.insert_columns(Call), _busy_guard())
+    insert_call = rawsql.insert_select_sql(Call, rawsql.insert_columns(Call), where)
     names = ", ".join(rawsql.column(AuditEntry, c) for c in _entry_columns())
     object_id = rawsql.column(AuditEntry, "object_id")
     placeholders = ", ".join(["%s"] * len(_entry_columns()))
