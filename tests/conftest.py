@@ -16,3 +16,12 @@ def project(db) -> Project:
 @pytest.fixture
 def agent(project) -> Agent:
     return make_agent(project)
+
+
+@pytest.fixture
+def originate_queue(monkeypatch) -> list[int]:
+    """The ids of the calls whose originate task was queued: no broker, no worker (the
+    queue and the worker have their own tests)."""
+    queued: list[int] = []
+    monkeypatch.setattr("calls.tasks.originate.delay", queued.append)
+    return queued

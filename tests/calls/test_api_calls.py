@@ -6,14 +6,7 @@ from rest_framework.test import APIClient
 from calls.models import Call
 from tests.factories import make_agent, make_contact, make_project, make_user
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def queue(monkeypatch):
-    sent = []
-    monkeypatch.setattr("calls.tasks.originate.delay", sent.append)
-    return sent
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("originate_queue")]
 
 
 def client_for(user) -> APIClient:
@@ -22,7 +15,7 @@ def client_for(user) -> APIClient:
     return client
 
 
-def test_an_agent_starts_a_call_and_gets_202_with_the_call(agent, queue):
+def test_an_agent_starts_a_call_and_gets_202_with_the_call(agent, originate_queue):
     contact = make_contact(agent.project, "Ion", "+40722123456")
     response = client_for(agent.user).post(
         "/api/v1/calls/", {"number": "0722 123 456", "contact": contact.pk}, format="json"
@@ -40,7 +33,7 @@ def test_an_agent_starts_a_call_and_gets_202_with_the_call(agent, queue):
         "duration",
         "error",
     }
-    assert queue == [body["id"]]
+    assert originate_queue == [body["id"]]
 
 
 def test_the_same_idempotency_key_twice_is_one_call(agent):
@@ -156,16 +149,18 @@ def token_client(user) -> APIClient:
     return client
 
 
-def test_a_crm_places_a_call_with_the_agents_token(agent, queue):
+def test_a_crm_places_a_call_with_the_agents_token(agent, originate_queue):
     response = token_client(agent.user).post(
         "/api/v1/calls/", {"number": "0722 123 456"}, format="json"
     )
     assert response.status_code == 202
     call = Call.objects.get()
-    assert call.agent == agent and queue == [call.pk]
+    assert call.agent == agent and originate_queue == [call.pk]
 
 
-def test_a_token_that_does_not_exist_or_belongs_to_a_disabled_user_is_refused(agent, queue):
+def test_a_token_that_does_not_exist_or_belongs_to_a_disabled_user_is_refused(
+    agent, originate_queue
+):
     unknown = APIClient()
     unknown.credentials(HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
     reply = unknown.post("/api/v1/calls/", {"number": "0722 123 456"}, format="json")
@@ -175,7 +170,7 @@ def test_a_token_that_does_not_exist_or_belongs_to_a_disabled_user_is_refused(ag
     agent.user.save()
     reply = disabled.post("/api/v1/calls/", {"number": "0722 123 456"}, format="json")
     assert reply.status_code == 401 and "inactive" in reply.json()["detail"]
-    assert not Call.objects.exists() and queue == []
+    assert not Call.objects.exists() and originate_queue == []
 
 
 def test_a_supervisor_without_an_extension_reads_calls_with_a_token():

@@ -11,14 +11,7 @@ from rest_framework.test import APIClient
 from calls.models import Agent, Call
 from tests.factories import make_project
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def queue(monkeypatch):
-    sent = []
-    monkeypatch.setattr("calls.tasks.originate.delay", sent.append)
-    return sent
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("originate_queue")]
 
 
 @pytest.fixture
@@ -44,36 +37,36 @@ def a_first_call_that_ended(api):
     Call.objects.filter(pk=response.json()["id"]).update(status="completed")
 
 
-def test_a_remembered_token_places_calls(api, queue):
+def test_a_remembered_token_places_calls(api, originate_queue):
     a_first_call_that_ended(api)
     response = place(api)
     assert response.status_code == 202 and response.json()["number"] == "+40722123456"
-    assert len(queue) == 2
+    assert len(originate_queue) == 2
 
 
-def test_a_revoked_token_places_no_call_even_right_after_a_call(api, token, queue):
+def test_a_revoked_token_places_no_call_even_right_after_a_call(api, token, originate_queue):
     a_first_call_that_ended(api)
     token.delete()
     response = place(api)
     assert response.status_code == 401
-    assert Call.objects.count() == 1 and len(queue) == 1
+    assert Call.objects.count() == 1 and len(originate_queue) == 1
 
 
-def test_a_deactivated_user_places_no_call(api, agent, queue):
+def test_a_deactivated_user_places_no_call(api, agent, originate_queue):
     a_first_call_that_ended(api)
     agent.user.is_active = False
     agent.user.save()
     response = place(api)
     assert response.status_code == 401 and response.json()["detail"] == "User inactive or deleted."
-    assert Call.objects.count() == 1 and len(queue) == 1
+    assert Call.objects.count() == 1 and len(originate_queue) == 1
 
 
-def test_a_user_who_is_no_longer_an_agent_places_no_call(api, agent, queue):
+def test_a_user_who_is_no_longer_an_agent_places_no_call(api, agent, originate_queue):
     a_first_call_that_ended(api)
     Agent.objects.filter(pk=agent.pk).delete()
     response = place(api)
     assert response.status_code == 403
-    assert Call.objects.count() == 1 and len(queue) == 1
+    assert Call.objects.count() == 1 and len(originate_queue) == 1
 
 
 def test_an_agent_moved_to_a_dutch_project_calls_from_it_with_dutch_numbers(api, agent):

@@ -18,10 +18,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def queue(monkeypatch):
-    sent = []
-    monkeypatch.setattr("calls.tasks.originate.delay", sent.append)
-    yield sent
+def _back_to_the_servers_language(originate_queue):
+    yield
     translation.deactivate()
 
 

@@ -6,29 +6,21 @@ from calls import services
 from calls.models import Call
 from tests.factories import make_agent, make_contact, make_project
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("originate_queue")]
 
 
-@pytest.fixture(autouse=True)
-def no_broker(monkeypatch):
-    """These tests are about the rules before the queue; the queue has its own tests."""
-    queued = []
-    monkeypatch.setattr("calls.tasks.originate.delay", queued.append)
-    return queued
-
-
-def test_a_number_in_any_format_is_stored_in_e164_and_queued(agent, no_broker):
+def test_a_number_in_any_format_is_stored_in_e164_and_queued(agent, originate_queue):
     started = services.start_call(agent=agent, number="0722 123 456")
     assert started.created
     assert started.call.remote_number == "+40722123456"
     assert started.call.status == "queued" and started.call.direction == "outbound"
-    assert no_broker == [started.call.pk]
+    assert originate_queue == [started.call.pk]
 
 
-def test_an_impossible_number_is_refused_and_nothing_is_queued(agent, no_broker):
+def test_an_impossible_number_is_refused_and_nothing_is_queued(agent, originate_queue):
     with pytest.raises(services.CallRefused, match="wrong number of digits"):
         services.start_call(agent=agent, number="0722 1")
-    assert not Call.objects.exists() and no_broker == []
+    assert not Call.objects.exists() and originate_queue == []
 
 
 def test_a_second_call_while_one_is_active_is_refused_with_a_sentence(agent):
@@ -38,11 +30,11 @@ def test_a_second_call_while_one_is_active_is_refused_with_a_sentence(agent):
     assert err.value.conflict and Call.objects.count() == 1
 
 
-def test_a_double_click_on_the_same_number_is_one_call(agent, no_broker):
+def test_a_double_click_on_the_same_number_is_one_call(agent, originate_queue):
     first = services.start_call(agent=agent, number="0722 123 456")
     second = services.start_call(agent=agent, number="+40 722 123 456")
     assert not second.created and second.call.pk == first.call.pk
-    assert no_broker == [first.call.pk]
+    assert originate_queue == [first.call.pk]
 
 
 def test_the_same_idempotency_key_gives_the_same_call_even_after_it_ended(agent):
