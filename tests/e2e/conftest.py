@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from django.db import connection
+from django.db import connection, connections
 
 from calls.demo import load_demo
 from calls.models import PbxAccount, Project
@@ -156,3 +156,7 @@ def browser_page(monkeypatch):
             yield page
         finally:
             browser.close()
+            # The test's ORM reads ran while Playwright's loop was running, so their
+            # connection belongs to that loop's context, where the suite's own teardown
+            # never looks: left open, PostgreSQL refuses to drop the test database.
+            connections.close_all()
