@@ -119,15 +119,14 @@ def place_calls(
             samples.append(sample)
             continue
         seen = len(stream.cards)
-        headers = {"Authorization": f"Token {agents.logins[agent]['token']}"}
         sample.sent = time.time()
         try:
-            reply = http.post(
-                base + "/api/v1/calls/", json={"number": sample.number}, headers=headers, timeout=10
-            )
+            reply = _click(http, base, args.via, agents, agent, sample.number)
             sample.responded = time.time()
             sample.http_status = reply.status_code
-            if reply.status_code != 202:
+            if reply.status_code != (202 if args.via == "api" else 200) or 'role="alert"' in (
+                reply.text
+            ):
                 sample.error = f"HTTP {reply.status_code}: {reply.text[:200]}"
         except requests.RequestException as exc:
             sample.error = f"{type(exc).__name__}: {exc}"
@@ -148,6 +147,25 @@ def place_calls(
             ABORT.set()
         if args.pause:
             time.sleep(args.pause)
+
+
+def _click(
+    http: requests.Session, base: str, via: str, agents: Agents, agent: int, number: str
+) -> requests.Response:
+    """A CRM's POST to the API with the agent's token, or the agent's own click on the
+    dialer page (htmx's POST with the session cookie and the CSRF header)."""
+    if via == "api":
+        headers = {"Authorization": f"Token {agents.logins[agent]['token']}"}
+        return http.post(
+            base + "/api/v1/calls/", json={"number": number}, headers=headers, timeout=10
+        )
+    cookies = agents.streams[agent].cookies
+    headers = {
+        "Cookie": cookies,
+        "X-CSRFToken": re.search(r"csrftoken=([^;]+)", cookies).group(1),
+        "HX-Request": "true",
+    }
+    return http.post(base + "/calls/start/", data={"number": number}, headers=headers, timeout=10)
 
 
 def collect_sandbox(sandbox_url: str, samples: list[Sample]) -> None:
@@ -178,6 +196,7 @@ def report(result: dict[str, Any]) -> str:
         f"preset={result['preset']} db={result['database']} broker={result['broker']} "
         f"live={result['redis_url']} pool={result['pool']}x{result['worker_concurrency']} "
         f"polling={result['polling_interval']} concurrency={result['concurrency']} "
+        f"via={result.get('via', 'api')} "
         f"agents={result['agents']} calls={result['calls']} in {result['elapsed_s']} s, "
         f"errors={result['error_count']} retried-deliveries="
         f"{result['retried_answer_deliveries']}",

@@ -138,6 +138,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A session's user comes with their agent and language in one query; sessions started
+# under Django's ModelBackend (before this setting) keep working through it.
+AUTHENTICATION_BACKENDS = [
+    "calls.auth_backend.UserWithAgentBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
