@@ -3,7 +3,9 @@
 Every page an agent opens needed the user, then their saved language, then their agent:
 three queries after the session's, each a round trip before a click reaches the PBX.
 This backend reads them in one. It only changes how a session's user is loaded; a
-password is checked exactly as by Django's ModelBackend.
+password is checked exactly as by Django's ModelBackend. It replaces ModelBackend in
+AUTHENTICATION_BACKENDS, so sessions logged in under ModelBackend end: on upgrading to
+it, people log in once more.
 """
 
 from __future__ import annotations

@@ -138,12 +138,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# A session's user comes with their agent and language in one query; sessions started
-# under Django's ModelBackend (before this setting) keep working through it.
-AUTHENTICATION_BACKENDS = [
-    "calls.auth_backend.UserWithAgentBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# Django's ModelBackend, but a session's user comes with their agent and language in
+# one query. Listed alone: a second backend would hash a wrong password twice.
+AUTHENTICATION_BACKENDS = ["calls.auth_backend.UserWithAgentBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

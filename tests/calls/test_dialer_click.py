@@ -41,3 +41,14 @@ def test_a_user_who_is_not_an_agent_cannot_click(client, agent):
     client.force_login(make_user())
     assert client.post("/calls/start/", {"number": "0722123456"}).status_code == 404
     assert not Call.objects.exists()
+
+
+def test_an_agent_logs_in_with_the_password_and_not_with_a_wrong_one(client, agent):
+    agent.user.set_password("right horse battery")
+    agent.user.save()
+    wrong = client.post("/login/", {"username": agent.user.username, "password": "wrong"})
+    assert wrong.status_code == 200 and "_auth_user_id" not in client.session
+    page = client.post(
+        "/login/", {"username": agent.user.username, "password": "right horse battery"}, follow=True
+    )
+    assert page.status_code == 200 and agent.extension in page.content.decode()
