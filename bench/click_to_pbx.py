@@ -332,13 +332,8 @@ def _arguments() -> argparse.ArgumentParser:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=10, help="calls not measured")
     parser.add_argument("--concurrency", type=int, default=1, help="parallel clickers")
-    parser.add_argument(
-        "--via",
-        default="api",
-        choices=["api", "dialer"],
-        help="POST /api/v1/calls/ with a "
-        "token, or the dialer page's POST /calls/start/ with the agent's session",
-    )
+    via = "api: POST /api/v1/calls/ with a token; dialer: POST /calls/start/ with the session"
+    parser.add_argument("--via", default="api", choices=["api", "dialer"], help=via)
     parser.add_argument("--agents", type=int, default=0, help="agents (default 8 per clicker)")
     parser.add_argument("--pause", type=float, default=0.05, help="s between one clicker's calls")
     parser.add_argument("--database-url", help="override the preset's (name must hold 'bench')")

@@ -31,8 +31,14 @@ from calls.pbx.base import (
     WebhookAuthError,
 )
 from calls.pbx.http import send
-from calls.pbx.redact import redact
 from calls.pbx.telphin_auth import Clock, InMemoryTokenCache, TokenCache
+from calls.pbx.telphin_replies import (
+    callback_accepted,
+    callback_refused,
+    checked,
+    json_of,
+    vendor_words,
+)
 from calls.pbx.telphin_resources import (
     EventSubscription,
     SubscriptionSync,
@@ -41,27 +47,12 @@ from calls.pbx.telphin_resources import (
     subscription_from,
 )
 from calls.pbx.words import gettext as _
-from calls.pbx.words import gettext_noop, ngettext
+from calls.pbx.words import ngettext
 
 log = logging.getLogger("calls.pbx.telphin")
 
 API = "/api/ver1.0"
 DEFAULT_EVENT_TYPES = ("dial-in", "dial-out", "answer", "hangup")
-
-# What a person can do about each refusal of a callback.
-# Translated where a sentence is made, in the language of the call.
-_CALLBACK_HINTS = {
-    400: gettext_noop("Check the customer number (E.164) and the agent's Telphin extension name."),
-    403: gettext_noop(
-        "The Telphin application may not start calls for this extension; "
-        "check the application's type and rights in the Telphin portal."
-    ),
-    404: gettext_noop(
-        "The agent's Telphin extension id is unknown to this application; "
-        "re-import the extensions in the PBX account settings."
-    ),
-}
-_OTHER_HINT = gettext_noop("Check the agent's Telphin settings and try again.")
 
 
 class TelphinAdapter(PbxAdapter):
@@ -134,7 +125,7 @@ class TelphinAdapter(PbxAdapter):
                 % {"problem": exc.message.split(";")[0]},
                 permanent=False,
             ) from None
-        body = _json(response)
+        body = json_of(response)
         token = body.get("access_token") if isinstance(body, dict) else None
         if response.status_code != 200 or not token:
             raise self._token_error(response, body)
@@ -143,7 +134,7 @@ class TelphinAdapter(PbxAdapter):
         return str(token)
 
     def _token_error(self, response: requests.Response, body: Any) -> PbxError:
-        words = _vendor_words(response, body)
+        words = vendor_words(response, body)
         if response.status_code in (400, 401, 403):
             return PbxError(
                 _(
@@ -211,9 +202,9 @@ class TelphinAdapter(PbxAdapter):
             f"/extension/{request.vendor_extension_id}/callback/",
             json=callback_body(request),
         )
-        body = _json(response)
+        body = json_of(response)
         if response.status_code in (200, 201):
-            return _callback_accepted(body)
+            return callback_accepted(body)
         if response.status_code == 429:
             # Rate limiting happens before the call is set up: safe to try later.
             raise PbxError(
@@ -225,18 +216,10 @@ class TelphinAdapter(PbxAdapter):
                 vendor_code="429",
             )
         if 400 <= response.status_code < 500:
-            hint = _(_CALLBACK_HINTS.get(response.status_code, _OTHER_HINT))
-            refused = _("Telphin refused the call: %(words)s.") % {
-                "words": _vendor_words(response, body)
-            }
-            return OriginateResult(
-                ok=False,
-                message=f"{refused} {hint}",
-                vendor_code=str(response.status_code),
-            )
+            return callback_refused(response, body)
         raise PbxError(
             _("Telphin answered %(status)s (%(words)s); the call may still ring.")
-            % {"status": response.status_code, "words": _vendor_words(response, body)},
+            % {"status": response.status_code, "words": vendor_words(response, body)},
             vendor_code=str(response.status_code),
         )
 
@@ -260,7 +243,7 @@ class TelphinAdapter(PbxAdapter):
 
     def list_extensions(self) -> list[TelphinExtension]:
         response = self._api("GET", "/client/@me/extension/")
-        body = _checked(response, _("list the extensions"))
+        body = checked(response, _("list the extensions"))
         if not isinstance(body, list):
             raise PbxError(_("Telphin sent an extension list we cannot read."))
         return [
@@ -279,7 +262,7 @@ class TelphinAdapter(PbxAdapter):
 
     def list_event_subscriptions(self, extension_id: int | str) -> list[EventSubscription]:
         response = self._api("GET", f"/extension/{extension_id}/event/")
-        body = _checked(response, _("list the events of extension %(id)s") % {"id": extension_id})
+        body = checked(response, _("list the events of extension %(id)s") % {"id": extension_id})
         return (
             [subscription_from(item) for item in body if isinstance(item, dict)]
             if isinstance(body, list)
@@ -322,7 +305,7 @@ class TelphinAdapter(PbxAdapter):
             response = self._api("POST", path, json=payload)
         else:
             response = self._api("PUT", f"{path}{sub_id}", json=payload)
-        body = _checked(
+        body = checked(
             response,
             _("save the %(event)s event of extension %(id)s")
             % {"event": event_type, "id": extension_id},
@@ -332,7 +315,7 @@ class TelphinAdapter(PbxAdapter):
     def delete_event_subscription(self, extension_id: int | str, subscription_id: int) -> None:
         response = self._api("DELETE", f"/extension/{extension_id}/event/{subscription_id}")
         if response.status_code != 404:  # already gone is what we wanted
-            _checked(
+            checked(
                 response,
                 _("delete event %(event)s of extension %(id)s")
                 % {"event": subscription_id, "id": extension_id},
@@ -369,56 +352,3 @@ def callback_body(request: OriginateRequest) -> dict[str, Any]:
     if request.caller_name:
         body["src_caller_id_name"] = request.caller_name[:64]
     return body
-
-
-def _callback_accepted(body: Any) -> OriginateResult:
-    body = body if isinstance(body, dict) else {}
-    call_api_id = str(body.get("call_api_id") or "")
-    if call_api_id:
-        return OriginateResult(
-            ok=True, vendor_call_id=call_api_id, message=_("Telphin is calling.")
-        )
-    # Accepted but unnamed: the phones ring anyway, so this is no failure.
-    return OriginateResult(
-        ok=True,
-        vendor_call_id=str(body.get("call_id") or ""),
-        message=_("Telphin is calling."),
-        warnings=(_("Telphin returned no call_api_id; events may not match this call."),),
-    )
-
-
-def _json(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _vendor_words(response: requests.Response, body: Any) -> str:
-    """Telphin's own explanation, secrets masked, for a sentence a person reads."""
-    words = ""
-    if isinstance(body, dict):
-        for key in ("message", "error_description", "error", "detail"):
-            if body.get(key):
-                words = str(body[key])
-                break
-    if not words:
-        words = (response.text or "").strip()[:200] or f"HTTP {response.status_code}"
-    return redact(f"“{words}”" if not words.startswith("HTTP ") else words)
-
-
-def _checked(response: requests.Response, action: str) -> Any:
-    """The JSON of a 2xx reply to an admin request, or a PbxError that says why not."""
-    body = _json(response)
-    if 200 <= response.status_code < 300:
-        return body
-    raise PbxError(
-        _("Telphin did not let us %(action)s: %(words)s (HTTP %(status)s).")
-        % {
-            "action": action,
-            "words": _vendor_words(response, body),
-            "status": response.status_code,
-        },
-        permanent=response.status_code < 500,
-        vendor_code=str(response.status_code),
-    )
