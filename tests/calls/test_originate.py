@@ -169,15 +169,36 @@ def test_a_retried_call_that_grew_too_old_says_why_it_was_not_placed(call):
     assert call.failure_reason == "Could not reach the PBX at pbx.test. The call was not placed."
 
 
-def test_while_a_pbx_out_of_reach_is_retried_the_agents_card_says_so(call, client, monkeypatch):
-    told = []
-    monkeypatch.setattr("calls.live.publish", lambda c: told.append((c.pk, c.status)))
+def unreachable(call) -> None:
     PbxAccount.objects.filter(pk=call.project.pbx_account_id).update(
         base_url="http://127.0.0.1:9/w"  # the discard port: nothing listens
     )
+
+
+def test_while_a_pbx_out_of_reach_is_retried_the_agents_card_says_so(call, client):
+    unreachable(call)
     assert services.originate(call.pk) == services.Originate.RETRY
-    assert told == [(call.pk, "queued")]  # the open pages hear of it now, not at the end
     client.force_login(call.agent.user)
     page = client.get("/").content.decode()
     assert "Could not reach the While1 Voice PBX" in page
     assert "Trying again in a few seconds." in page
+
+
+def test_the_open_pages_hear_of_a_retry_at_once_not_when_it_gives_up(call, settings):
+    import json
+
+    import redis
+
+    from calls import live
+    from tests.calls.test_live import use_redis
+
+    use_redis(settings)
+    unreachable(call)
+    pubsub = redis.Redis.from_url(settings.REDIS_URL).pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(live.agent_channel(call.agent_id))
+    pubsub.get_message(timeout=1)  # the subscription's own confirmation
+    assert services.originate(call.pk) == services.Originate.RETRY
+    message = pubsub.get_message(timeout=2)
+    pubsub.close()
+    assert message is not None
+    assert json.loads(message["data"])["status"] == "queued"
