@@ -25,23 +25,23 @@ class UserWithAgentBackend(ModelBackend):
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
-def cached_agent(user) -> Agent | bool | None:
-    """The user's agent as read with the user (None: not an agent); False when it was
-    not read with the user (a session of another backend, a user from elsewhere)."""
-    return _cached(Agent, user)
+def agent_of(user) -> Agent | None:
+    """The user's agent with project and PBX account: as read with the user (this backend,
+    or the API token's query), else read now and kept on the user."""
+    return _related(user, Agent, select_related=("project__pbx_account",))
 
 
-def cached_language(user) -> str | None:
-    """The user's saved language as read with the user ("" for none); None when it was
-    not read with the user."""
-    found = _cached(UserPreference, user)
-    if found is False:
-        return None
-    return found.language if found is not None else ""
+def language_of(user) -> str:
+    """The language the user saved ("" for none: follow the browser)."""
+    preference = _related(user, UserPreference)
+    return preference.language if preference is not None else ""
 
 
-def _cached(model, user):
+def _related(user, model, select_related=()):
     relation = model._meta.get_field("user").remote_field
     if not relation.is_cached(user):
-        return False
+        found = model.objects.select_related(*select_related).filter(user=user).first()
+        if found is not None:
+            found.user = user
+        relation.set_cached_value(user, found)
     return relation.get_cached_value(user)

@@ -9,21 +9,14 @@ from django.contrib.auth.middleware import get_user
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from calls.auth_backend import cached_language
-from calls.models import UserPreference
+from calls.auth_backend import language_of
 
 
 def saved_language(user) -> str:
     """The user's chosen language code, or "" to follow the browser."""
     if not getattr(user, "is_authenticated", False):
         return ""
-    code = cached_language(user)  # read with the user (calls.auth_backend)
-    if code is None:
-        code = (
-            UserPreference.objects.filter(user_id=user.pk)
-            .values_list("language", flat=True)
-            .first()
-        )
+    code = language_of(user)  # read with the user by calls.auth_backend
     return code if code in dict(settings.LANGUAGES) else ""
 
 

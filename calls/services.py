@@ -250,10 +250,10 @@ def too_late_reason(call: Call) -> str:
 
 def _back_to_queue(call: Call, message: str) -> str:
     """The PBX never saw the request: put the call back so a retry may send it."""
-    if timezone.now() - call.requested_at > ORIGINATE_MAX_AGE:
+    now = timezone.now()
+    if now - call.requested_at > ORIGINATE_MAX_AGE:
         finish(call.pk, CallStatus.FAILED, message)
         return Originate.DONE
-    now = timezone.now()
     updated = Call.objects.filter(pk=call.pk, status=CallStatus.ORIGINATING).update(
         status=CallStatus.QUEUED, failure_reason=message, updated_at=now
     )

@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from calls import audit, roles, services
-from calls.auth_backend import cached_agent
+from calls.auth_backend import agent_of
 from calls.callbacks.selectors import dialer_context as callbacks_for_dialer
 from calls.dialer import call_card_context, latest_calls, recent_calls
 from calls.models import Agent, Call
@@ -19,10 +19,7 @@ from contacts.services import ContactRefused, create_contact_for_caller
 
 
 def _agent(request: HttpRequest) -> Agent | None:
-    agent = cached_agent(request.user)  # read with the user (calls.auth_backend)
-    if agent is not False:
-        return agent
-    return Agent.objects.select_related("project__pbx_account").filter(user=request.user).first()
+    return agent_of(request.user)  # read with the user by calls.auth_backend
 
 
 @login_required

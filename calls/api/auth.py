@@ -13,6 +13,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from calls import rawsql
+from calls.auth_backend import agent_of
 from calls.models import Agent, Project
 from calls.start_insert import Condition
 
@@ -49,7 +50,7 @@ class TokenWithAgentAuthentication(TokenAuthentication):
         entry = _remembered.get(key) if getattr(self, "_from_memory", False) else None
         if entry is not None and entry[0] > time.monotonic():
             token, user = _build(entry[1])
-            if _agent_of(user) is not None:
+            if agent_of(user) is not None:
                 token.unconfirmed = True
                 return (user, token)
         return _checked(key)
@@ -62,7 +63,7 @@ def unconfirmed(request) -> bool:
 def still_valid(request) -> Condition:
     """For the start statement: the remembered token is still the agent's, the user is
     active, and the agent is still in the project and region the call was built for."""
-    agent = _agent_of(request.user)
+    agent = agent_of(request.user)
     params = (request.auth.key, True, agent.pk, agent.project_id, agent.project.region)
     return Condition(_still_valid_sql(), params)
 
@@ -72,7 +73,6 @@ def check_now(request) -> None:
     database's. Raises AuthenticationFailed (401) for a token no longer valid."""
     user, token = _checked(request.auth.key)
     request.user, request.auth = user, token
-    vars(request).pop("_agent", None)  # requesting_agent's cache of the remembered one
 
 
 def _checked(key: str) -> tuple:
@@ -92,10 +92,6 @@ def _remember(key: str, row: tuple) -> None:
     if len(_remembered) >= _REMEMBER_AT_MOST:
         _remembered.clear()  # a flood of distinct tokens: start over, never grow
     _remembered[key] = (time.monotonic() + REMEMBER_SECONDS, row)
-
-
-def _agent_of(user) -> Agent | None:
-    return Agent._meta.get_field("user").remote_field.get_cached_value(user, default=None)
 
 
 @cache

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from calls import roles
+from calls.auth_backend import agent_of
 
 
 class IsAdminRole(BasePermission):
@@ -20,18 +21,7 @@ class IsAgentOrSupervisor(BasePermission):
 
 
 def requesting_agent(request):
-    """The request user's Agent (with its project), looked up once per request."""
-    from calls.models import Agent
-
-    if not hasattr(request, "_agent"):
-        user = request.user
-        by_user = Agent._meta.get_field("user").remote_field
-        if not user.is_authenticated:
-            request._agent = None
-        elif by_user.is_cached(user):  # fetched with the API token (calls.api.auth)
-            request._agent = by_user.get_cached_value(user)
-        else:
-            request._agent = (
-                Agent.objects.select_related("project", "user").filter(user=user).first()
-            )
-    return request._agent
+    """The request user's Agent (with its project), read with the user: by the API
+    token's query, or by the session's backend (calls.auth_backend)."""
+    user = request.user
+    return agent_of(user) if user.is_authenticated else None
