@@ -6,8 +6,10 @@ from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbxportal.settings")
 
-# filesystem:// (the embedded default) uses our atomic-write variant of kombu's transport.
+# filesystem:// (the embedded default) uses our atomic-write variant of kombu's transport,
+# redis:// one that keeps its client (pbxportal/broker.py).
 TRANSPORT_ALIASES["filesystem"] = "pbxportal.broker:Transport"
+TRANSPORT_ALIASES["redis"] = TRANSPORT_ALIASES["rediss"] = "pbxportal.broker:RedisTransport"
 
 app = Celery("pbxportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -3,6 +3,7 @@
 import json
 import os
 
+import pytest
 from kombu import Connection
 
 # Not "calls": kombu keeps the filesystem transport's bindings in one process-wide
@@ -48,3 +49,44 @@ def test_a_partial_file_is_never_read(tmp_path):
         except queue.Empty:
             pass
         queue.close()
+
+
+REDIS_BROKER = "redis://127.0.0.1:6379/10"
+
+
+@pytest.fixture
+def redis_broker():
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_BROKER, socket_connect_timeout=0.5).flushdb()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    with Connection(REDIS_BROKER) as conn:
+        yield conn
+    redis.Redis.from_url(REDIS_BROKER).flushdb()
+
+
+def test_redis_messages_round_trip_and_an_unacked_one_comes_back(redis_broker):
+    assert type(redis_broker.transport).__module__ == "pbxportal.broker"
+    queue = redis_broker.SimpleQueue("calls-test")
+    for n in range(3):
+        queue.put({"call": n})
+    taken = queue.get(timeout=2)
+    assert taken.payload == {"call": 0}
+    taken.ack()
+    with Connection(REDIS_BROKER) as dying_worker:
+        dying_worker.SimpleQueue("calls-test").get(timeout=2)  # never acked
+    # its channel closed: kombu puts what it took and did not ack back on the queue
+    assert sorted(queue.get(timeout=2).payload["call"] for _ in range(2)) == [1, 2]
+    queue.close()
+
+
+def test_the_redis_channel_keeps_one_client_until_its_pool_is_replaced(redis_broker):
+    channel = redis_broker.default_channel
+    with channel.conn_or_acquire() as first, channel.conn_or_acquire() as second:
+        assert first is second
+    channel._after_fork()  # what kombu does in a forked child: the parent's pool is dropped
+    with channel.conn_or_acquire() as after_fork:
+        assert after_fork is not first and after_fork.connection_pool is channel.pool
+        assert after_fork.ping()
