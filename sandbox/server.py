@@ -61,7 +61,8 @@ class RequestLog:
         with self._lock:
             self._seq += 1
             entry = {
-                "seq": self._seq, "time": round(request.received, 6), "dialect": dialect,
+                "seq": self._seq, "time": round(request.received, 6),
+                "arrived": round(request.arrived or request.received, 6), "dialect": dialect,
                 "method": request.method, "path": mask_url(request.raw_path),
                 "params": recorded_params(request), "verdict": "pending", "reason": "",
                 "status": None, "account": "",
@@ -176,6 +177,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     sandbox: Sandbox  # set on the subclass made by make_server
 
+    def parse_request(self) -> bool:
+        # Called as soon as the request line is off the socket: the moment the request
+        # arrived, before the sandbox's own parsing of headers and body.
+        self.arrived = time.time()
+        return super().parse_request()
+
     def do_GET(self) -> None:
         self._serve()
 
@@ -191,7 +198,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             method=self.command, path=parts.path, raw_path=self.path,
             query=urllib.parse.parse_qsl(parts.query, keep_blank_values=True),
             headers={k.lower(): v for k, v in self.headers.items()}, body=body,
-            received=time.time(),
+            received=time.time(), arrived=self.arrived,
         )
 
     def _serve(self) -> None:

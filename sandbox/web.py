@@ -26,7 +26,8 @@ class Request:
     query: list[tuple[str, str]]
     headers: dict[str, str]  # lower-cased names
     body: bytes
-    received: float
+    received: float  # read whole and parsed
+    arrived: float | None = None  # its first line read off the socket
 
     def header(self, name: str, default: str = "") -> str:
         return self.headers.get(name.lower(), default)
