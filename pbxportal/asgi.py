@@ -6,9 +6,10 @@ process_request/process_response), so one request crossed between the event loop
 its thread about twenty times; with the loop busy serving live streams, each crossing
 waited its turn. Measured with bench/click_to_pbx.py (POST /api/v1/calls/ under
 uvicorn): see docs/benchmarks.md. This handler builds the synchronous chain, as under
-WSGI, and enters it once per request, in the request's own thread (ASGIHandler gives
-each request a ThreadSensitiveContext). Async views (the live streams) are still called
-through async_to_sync, and their streaming responses are still sent asynchronously.
+WSGI, and enters it once per request, in the request's own thread, lent from a pool
+(pbxportal/request_threads.py) rather than started for it. Async views (the live
+streams) are still called through async_to_sync, and their streaming responses are
+still sent asynchronously.
 """
 
 import os
@@ -24,6 +25,13 @@ class OneHopASGIHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()
         self.warm_up = WarmUp(after=200, what="requests")
+        self.threads = RequestThreads()
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":  # as Django's handler: lifespan and websockets are not served
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        async with self.threads.lent():
+            await self.handle(scope, receive, send)
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
@@ -46,6 +54,7 @@ from django.core.signals import request_started  # noqa: E402 - after setup
 from django.db import close_old_connections, reset_queries  # noqa: E402
 
 from pbxportal.gcwarm import WarmUp, freeze  # noqa: E402
+from pbxportal.request_threads import RequestThreads  # noqa: E402
 
 # Django's own request_started receivers are synchronous, so the handler hopped to the
 # request's thread and back just to run them before hopping there for the view (0.35 ms

@@ -113,8 +113,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so worker processes started by tests see the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 elif env.bool("DB_POOL", default=True) and _POSTGRES:
-    # Under ASGI every request runs in a new thread, so per-thread persistent connections
-    # (CONN_MAX_AGE) are never reused: a pool is. It requires CONN_MAX_AGE = 0.
+    # A bounded pool shared by every thread of the process (requests' lent threads, the
+    # worker's, live streams'), rather than one kept connection per thread: idle threads
+    # would each hold one. It requires CONN_MAX_AGE = 0.
     DATABASES["default"]["ENGINE"] = POOLED_DB_ENGINE
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
