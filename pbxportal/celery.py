@@ -4,6 +4,7 @@ from functools import cached_property
 from typing import Any
 
 from celery import Celery
+from celery.app.defaults import SETTING_KEYS
 from celery.signals import task_postrun, worker_ready
 from kombu.transport import TRANSPORT_ALIASES
 
@@ -16,21 +17,29 @@ TRANSPORT_ALIASES["redis"] = TRANSPORT_ALIASES["rediss"] = "pbxportal.broker:Red
 
 
 class DjangoCelerySettings(Mapping):
-    """Django's CELERY_* settings, read once, when Celery first needs them.
+    """Django's CELERY_* settings, read once, when Celery first needs them, under
+    Celery's own names (CELERY_TASK_ROUTES is ``task_routes``); a name Celery does not
+    define keeps its Django spelling (its Django fix-up asks for CELERY_DB_REUSE_MAX).
 
     Celery looks each setting up again for every message it sends, under several
     spellings and in each of its sources. Against Django's lazy settings object every
     miss raised and caught an AttributeError: about 40 µs of each `originate.delay()`,
     on the click's way to the PBX. A dict answers at once. Nothing changes Celery's
-    settings while a process runs.
+    settings while a process runs. Celery's own names, not a "CELERY" namespace: given
+    anything but the string "django.conf:settings", Celery takes CELERY_IMPORTS and
+    the like for its pre-4.0 names and the worker warns about each (celery #6366).
     """
 
     @cached_property
     def _settings(self) -> dict[str, Any]:
         from django.conf import settings
 
-        names = [name for name in dir(settings) if name.startswith("CELERY_")]
-        return {name: getattr(settings, name) for name in names}
+        found = {}
+        for name in dir(settings):
+            if name.startswith("CELERY_"):
+                own = name.removeprefix("CELERY_").lower()
+                found[own if own in SETTING_KEYS else name] = getattr(settings, name)
+        return found
 
     def __getitem__(self, name: str) -> Any:
         return self._settings[name]
@@ -43,7 +52,7 @@ class DjangoCelerySettings(Mapping):
 
 
 app = Celery("pbxportal")
-app.config_from_object(DjangoCelerySettings(), namespace="CELERY")
+app.config_from_object(DjangoCelerySettings())
 app.autodiscover_tasks()
 
 

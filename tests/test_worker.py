@@ -43,3 +43,17 @@ def test_celery_takes_every_celery_setting_from_django():
     assert app.conf.imports == settings.CELERY_IMPORTS
     # a Django setting outside the namespace is not Celery's
     assert "TIME_ZONE" not in app.conf and app.conf.timezone == settings.CELERY_TIMEZONE
+
+
+def test_the_worker_sees_no_deprecated_setting_names():
+    from pbxportal.celery import app
+
+    assert not app.conf.deprecated_settings  # the worker would warn about each at start
+
+
+def test_the_worker_keeps_database_connections_for_as_many_tasks_as_configured():
+    from celery.fixups.django import DjangoWorkerFixup
+
+    from pbxportal.celery import app
+
+    assert DjangoWorkerFixup(app).db_reuse_max == settings.CELERY_DB_REUSE_MAX == 1000
