@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -14,6 +13,7 @@ from calls.history.services import OutcomeRefused, set_outcome
 from calls.models import AuditEntry, Call, CallEvent, CallStatus, Disposition, WebhookRequest
 from tests.calls.history_factories import BASE, make_call
 from tests.factories import make_agent, make_contact, make_project, make_user
+from tests.local_server import serving
 
 pytestmark = pytest.mark.django_db
 
@@ -195,14 +195,8 @@ class _Vendor(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def vendor() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Vendor)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _Vendor)) as server:
         yield f"http://user:s3cret@127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_the_recording_is_streamed_through_us_without_revealing_its_address(agent, vendor):

@@ -3,7 +3,6 @@ that bypass it, a CA bundle. The sessions read it once, when they are made."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -12,6 +11,7 @@ import requests
 
 from calls.pbx import http
 from calls.pbx.http import kept_session, send
+from tests.local_server import serving
 
 ENVIRONMENT = (
     "http_proxy", "https_proxy", "all_proxy", "no_proxy",
@@ -48,12 +48,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _serving() -> Iterator[_Recording]:
-    server = _Recording()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(_Recording()) as server:
+        yield server
 
 
 pbx = pytest.fixture(_serving)

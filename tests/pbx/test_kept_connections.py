@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from calls.pbx.http import kept_session, send
+from tests.local_server import serving
 
 
 class _Counting(ThreadingHTTPServer):
@@ -44,12 +45,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def pbx() -> Iterator[_Counting]:
-    server = _Counting()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(_Counting()) as server:
+        yield server
 
 
 def _post(server: _Counting, keepalive: float) -> None:
