@@ -27,8 +27,10 @@ from asgiref.sync import SyncToAsync, ThreadSensitiveContext
 
 
 class RequestThreads:
-    def __init__(self, keep: int = 64) -> None:
-        self.keep = keep  # idle threads kept beyond this are let go
+    # Idle threads kept beyond this are let go. With DB_POOL=0 each keeps its own
+    # database connection for CONN_MAX_AGE, so this bounds those too (docs/deploy.md).
+    def __init__(self, keep: int = 16) -> None:
+        self.keep = keep
         self._idle: list[ThreadSensitiveContext] = []
 
     @asynccontextmanager
