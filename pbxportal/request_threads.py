@@ -57,8 +57,17 @@ class RequestThreads:
             return
         # Runs after everything queued before it: the thread is free when it does.
         loop = asyncio.get_running_loop()
-        drained = executor.submit(lambda: None)
-        drained.add_done_callback(lambda _: loop.call_soon_threadsafe(self._idle.append, context))
+
+        def come_back(_) -> None:
+            try:
+                loop.call_soon_threadsafe(self._idle.append, context)
+            except RuntimeError:  # the loop has closed: the server is stopping
+                executor.shutdown(wait=False)
+
+        try:
+            executor.submit(lambda: None).add_done_callback(come_back)
+        except RuntimeError:  # the interpreter is shutting down: nothing to lend any more
+            SyncToAsync.context_to_thread_executor.pop(context, None)
 
     @property
     def idle(self) -> int:
