@@ -35,6 +35,12 @@ def php_float(value: float) -> str:
     mantissa, exponent = text.split("E")
     if "." not in mantissa:
         mantissa += ".0"
+    whole = int(abs(value)) if value.is_integer() else 0
+    if 10**14 <= whole < 10**15 and whole % 10 == 5 and whole // 10 % 2 == 0:
+        # A 15-digit whole number halfway between two 14-digit ones: PHP's dtoa rounds
+        # it down to the even one and keeps the zeros that leaves (2.1488583689550E+14).
+        kept = str(whole)[:14]
+        mantissa = f"{'-' if value < 0 else ''}{kept[0]}.{kept[1:]}"
     digits = exponent[1:].lstrip("0") or "0"
     return f"{mantissa}E{exponent[0]}{digits}"
 

@@ -47,7 +47,7 @@ def php_float_str(value: float, precision: int = PHP_FLOAT_PRECISION) -> str:
         return sign + "0"
     # Python's %e rounds correctly like zend_dtoa mode 2; dtoa drops trailing zeros.
     mantissa, exponent = f"{abs(value):.{precision - 1}e}".split("e")
-    digits = mantissa.replace(".", "").rstrip("0") or "0"
+    digits = _halfway_whole_digits(value, precision) or mantissa.replace(".", "").rstrip("0") or "0"
     decpt = int(exponent) + 1  # value = 0.<digits> * 10**decpt
     if decpt < -3 or decpt > precision:
         exp = decpt - 1
@@ -56,6 +56,23 @@ def php_float_str(value: float, precision: int = PHP_FLOAT_PRECISION) -> str:
         return f"{sign}0.{'0' * -decpt}{digits}"
     whole, frac = digits[:decpt].ljust(decpt, "0"), digits[decpt:]
     return f"{sign}{whole}.{frac}" if frac else sign + whole
+
+
+def _halfway_whole_digits(value: float, precision: int) -> str | None:
+    """zend_dtoa's digits where they are not the usual ones, else None.
+
+    A whole number below 10**15 with more digits than ``precision``, exactly halfway
+    between two roundings, misses dtoa's quick path and takes its "small integer" one:
+    that rounds half to even but keeps the zeros it leaves (214885836895505 ->
+    "21488583689550", PHP prints 2.1488583689550E+14). Rounded up, there is no zero.
+    """
+    if not value.is_integer() or not 1 <= abs(value) < 10**15:
+        return None
+    whole = str(int(abs(value)))
+    kept, dropped = whole[:precision], whole[precision:]
+    if not dropped or dropped != "5".ljust(len(dropped), "0") or int(kept[-1]) % 2:
+        return None
+    return kept
 
 
 def _scalar(value: Any) -> str:

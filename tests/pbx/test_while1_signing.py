@@ -81,6 +81,26 @@ def test_doc_example_hash_is_what_php_computes():
     assert DOC_SHOWN_HASH not in {en["api_hash"], ro["api_hash"]}
 
 
+# Printed by PHP 8.2.36 (php-cli, http_build_query): a 15-digit whole number exactly
+# halfway between two 14-digit ones keeps the zeros its rounding leaves; any other
+# number drops them. (Found by the property test below.)
+HALFWAY_WHOLE_NUMBERS = {
+    214885836895505.0: "2.1488583689550E+14",
+    100000000000005.0: "1.0000000000000E+14",
+    120000000000005.0: "1.2000000000000E+14",
+    214885836895515.0: "2.1488583689552E+14",  # rounded up: nothing to keep
+    999999999999995.0: "1.0E+15",
+    214885836895501.0: "2.148858368955E+14",  # not halfway
+    214885836895500.0: "2.148858368955E+14",
+    -214885836895505.0: "-2.1488583689550E+14",
+    1000000000000005.0: "1.0E+15",  # 16 digits: rounded as any other number
+}
+
+
+def test_halfway_whole_numbers_print_as_php_prints_them():
+    assert {v: php_float_str(v) for v in HALFWAY_WHOLE_NUMBERS} == HALFWAY_WHOLE_NUMBERS
+
+
 def test_floats_print_as_php_prints_them():
     assert [php_float_str(v) for v in (1.0, 0.1 + 0.2, 1e14, 1e13, 1e-5, 1e-4, -0.0)] == [
         "1",

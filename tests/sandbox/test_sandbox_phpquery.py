@@ -47,6 +47,10 @@ def test_quirks_spelled_out():
 @pytest.mark.parametrize(("value", "php"), [
     (1.0, "1"), (1.5, "1.5"), (0.1 + 0.2, "0.3"), (1e20, "1.0E+20"), (-0.0, "-0"),
     (1e-7, "1.0E-7"),
+    # printed by PHP 8.2.36: a 15-digit whole number exactly halfway keeps its zeros
+    (214885836895505.0, "2.1488583689550E+14"), (100000000000005.0, "1.0000000000000E+14"),
+    (214885836895515.0, "2.1488583689552E+14"), (214885836895501.0, "2.148858368955E+14"),
+    (999999999999995.0, "1.0E+15"), (-120000000000005.0, "-1.2000000000000E+14"),
 ])
 def test_php_float(value, php):
     assert php_float(value) == php
