@@ -68,7 +68,3 @@ class RequestThreads:
             executor.submit(lambda: None).add_done_callback(come_back)
         except RuntimeError:  # the interpreter is shutting down: nothing to lend any more
             SyncToAsync.context_to_thread_executor.pop(context, None)
-
-    @property
-    def idle(self) -> int:
-        return len(self._idle)

@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.core.signals import request_finished
 
 pytestmark = pytest.mark.urls("tests.asgi_thread_urls")
@@ -91,16 +92,33 @@ def test_a_slow_request_does_not_hold_up_another(app):
     assert fast[1] != slow[1]
 
 
-def test_a_thread_still_busy_after_its_client_left_is_not_lent(app):
-    """The client hangs up while the view sleeps: Django stops waiting for the view,
-    which goes on in its thread. The next request must not queue behind it."""
+def test_a_thread_still_busy_is_not_lent_until_it_has_drained():
+    """A request can end while its thread still works (the client left; Django stops
+    waiting, the thread does not). The next request must get another thread, not queue
+    behind it; once free, the thread is lent again."""
+    from pbxportal.request_threads import RequestThreads
 
-    async def left_then_next():
-        await _get(app, "/slow/", "s=0.6", disconnect_after=0.05)
+    threads = RequestThreads()
+    busy = []
+
+    def work_on() -> None:
+        busy.append(threading.get_ident())
+        time.sleep(0.4)
+
+    async def scenario():
+        async with threads.lent():
+            left_behind = asyncio.ensure_future(sync_to_async(work_on)())
+            await asyncio.sleep(0.05)
+            left_behind.cancel()  # the request stops waiting; its thread goes on
         started = time.monotonic()
-        after = await _get(app, "/where/")
-        return after, time.monotonic() - started
+        async with threads.lent():
+            next_thread = await sync_to_async(threading.get_ident)()
+        took = time.monotonic() - started
+        await asyncio.sleep(0.5)  # the first thread has finished and come back
+        async with threads.lent():
+            later_thread = await sync_to_async(threading.get_ident)()
+        return next_thread, took, later_thread
 
-    after, took = asyncio.run(left_then_next())
-    assert after[0] == 200
-    assert took < 0.3
+    next_thread, took, later_thread = asyncio.run(scenario())
+    assert next_thread != busy[0] and took < 0.2
+    assert later_thread == busy[0]
