@@ -227,6 +227,7 @@ def _transition(call: Call, event: NormalizedEvent) -> bool:
         answered_at=call.answered_at,
         ended_at=call.ended_at,
         failure_reason=call.failure_reason,
+        talk_seconds=call.duration if call.ended_at else None,
     )
     facts = states.EventFacts(
         kind=event.kind,
@@ -234,6 +235,7 @@ def _transition(call: Call, event: NormalizedEvent) -> bool:
         leg=event.leg,
         outcome=event.outcome,
         reason=event.reason,
+        talk_seconds=event.talk_seconds,
     )
     after = states.apply(before, facts)
     if after == before:

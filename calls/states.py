@@ -55,10 +55,13 @@ class CallState:
     answered_at: datetime | None = None
     ended_at: datetime | None = None
     failure_reason: str = ""
+    talk_seconds: int | None = None  # the PBX's own count, when its hangup carried one
 
     @property
     def duration(self) -> int | None:
-        """Talk time in whole seconds, from answer to hangup."""
+        """Talk time in whole seconds: the PBX's count, else from answer to hangup."""
+        if self.talk_seconds is not None:
+            return self.talk_seconds
         if self.answered_at and self.ended_at and self.ended_at >= self.answered_at:
             return round((self.ended_at - self.answered_at).total_seconds())
         return None
@@ -73,6 +76,7 @@ class EventFacts:
     leg: str = ""  # "agent" | "customer" | "" (dialects without legs)
     outcome: HangupOutcome | None = None
     reason: str = ""
+    talk_seconds: int | None = None
 
 
 def is_terminal(status: str) -> bool:
@@ -120,15 +124,18 @@ def _answer(state: CallState, event: EventFacts) -> CallState:
 
 def _hangup(state: CallState, event: EventFacts) -> CallState:
     ended_at = state.ended_at or event.at
+    talk = event.talk_seconds if event.talk_seconds is not None else state.talk_seconds
     if is_terminal(state.status):
-        return replace(state, ended_at=ended_at)
+        return replace(state, ended_at=ended_at, talk_seconds=talk)
     status = _end_status(state, event)
     reason = event.reason if status not in (COMPLETED, CANCELED) else ""
-    return replace(state, status=status, ended_at=ended_at, failure_reason=reason)
+    return replace(
+        state, status=status, ended_at=ended_at, failure_reason=reason, talk_seconds=talk
+    )
 
 
 def _end_status(state: CallState, event: EventFacts) -> str:
-    if state.answered_at or event.outcome == HangupOutcome.COMPLETED:
+    if state.answered_at or event.outcome == HangupOutcome.COMPLETED or event.talk_seconds:
         return COMPLETED
     if state.inbound:
         return MISSED

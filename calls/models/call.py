@@ -30,6 +30,18 @@ class CallStatus(models.TextChoices):
     CANCELED = "canceled", _("Canceled")
 
 
+class EndedBy(models.TextChoices):
+    """Who ended a call: the PBX's own report, or a person in pbxportal when the PBX
+    could not hang up or stayed silent (the call's times may still be corrected by
+    late PBX events)."""
+
+    PBX = "", _("The PBX")
+    AGENT = "agent", _("The agent, in pbxportal")
+    SUPERVISOR = "supervisor", _("A supervisor, in pbxportal")
+    ADMIN = "admin", _("An administrator, in pbxportal")
+    SYSTEM = "system", _("pbxportal (no word from the PBX)")
+
+
 TERMINAL_STATUSES = frozenset(
     {
         CallStatus.COMPLETED,
@@ -106,6 +118,9 @@ class Call(models.Model):
         verbose_name=_("disposition"),
     )
     note = models.TextField(_("note"), blank=True, default="")
+    ended_by = models.CharField(
+        _("ended by"), max_length=12, choices=EndedBy.choices, blank=True, default=""
+    )
     # The language of the page or API request that placed the call: the worker and
     # housekeeping write this call's failure sentences in it, not in the server's.
     language = models.CharField(

@@ -63,6 +63,41 @@ class PbxAccount(models.Model):
         return sorted(self.credentials) if self.credentials_encrypted else []
 
 
+class StreamState(models.TextChoices):
+    OFF = "off", _("Off (no websocket user)")
+    CONNECTING = "connecting", _("Connecting")
+    CONNECTED = "connected", _("Connected")
+    DISCONNECTED = "disconnected", _("Disconnected, retrying")
+    FAILED = "failed", _("Failed, retrying")
+
+
+class EventStream(models.Model):
+    """A vendor event stream the product keeps open for one PBX account (VoipCenter's
+    Socket.IO): its state and last error, written by the stream process, read in admin."""
+
+    account = models.OneToOneField(
+        PbxAccount,
+        on_delete=models.CASCADE,
+        related_name="event_stream",
+        verbose_name=_("PBX account"),
+    )
+    state = models.CharField(
+        _("state"), max_length=12, choices=StreamState.choices, default=StreamState.OFF
+    )
+    state_since = models.DateTimeField(_("in this state since"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
+    messages = models.PositiveIntegerField(_("messages received"), default=0)
+
+    class Meta:
+        verbose_name = _("event stream")
+        verbose_name_plural = _("event streams")
+
+    def __str__(self) -> str:
+        return f"{self.account.name}: {self.get_state_display()}"
+
+
 class DestinationType(models.TextChoices):
     USER = "user", _("User (the agent's extension)")
     QUEUE = "queue", _("Queue")
@@ -177,6 +212,12 @@ class Agent(models.Model):
         max_length=32,
         blank=True,
         help_text=_("Numeric extension id where the vendor's API needs it (Telphin)."),
+    )
+
+    # What the PBX last said of the agent's phone (While1 users-status), for the live board.
+    pbx_presence = models.CharField(_("phone status at the PBX"), max_length=40, blank=True)
+    pbx_presence_at = models.DateTimeField(
+        _("phone status read at"), null=True, blank=True, editable=False
     )
 
     class Meta:

@@ -150,6 +150,8 @@ class NormalizedEvent:
     reason: str = ""  # vendor's own words for an unsuccessful end
     transferred: bool = False
     leg: str = ""  # "agent" or "customer" where the dialect tells legs apart
+    talk_seconds: int | None = None  # the PBX's own talk time, on hangups that carry it
+    contact_id: str = ""  # our contact's id when the PBX echoes our caller-lookup answer
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -120,3 +120,22 @@ def test_any_order_with_duplicates_gives_the_in_order_result(scenario, data):
     repeated = scenario + data.draw(st.lists(st.sampled_from(scenario), max_size=6))
     shuffled = data.draw(st.permutations(repeated))
     assert run(shuffled) == run(scenario)
+
+
+def test_the_pbx_talk_time_wins_over_our_clock_even_when_it_comes_late():
+    answered = CallState(status=states.ANSWERED, answered_at=T0)
+    hangup = EventFacts(kind=EventKind.HANGUP, at=T0 + timedelta(seconds=50), talk_seconds=42)
+    ended = states.apply(answered, hangup)
+    assert (ended.status, ended.duration) == (states.COMPLETED, 42)
+
+    closed_by_us = CallState(
+        status=states.COMPLETED, answered_at=T0, ended_at=T0 + timedelta(seconds=60)
+    )
+    assert closed_by_us.duration == 60
+    assert states.apply(closed_by_us, hangup).duration == 42
+
+
+def test_a_hangup_with_talk_time_proves_the_call_was_answered():
+    ringing = CallState(status=states.CUSTOMER_RINGING)
+    hangup = EventFacts(kind=EventKind.HANGUP, at=T0, talk_seconds=7)
+    assert states.apply(ringing, hangup).status == states.COMPLETED
