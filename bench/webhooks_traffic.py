@@ -116,7 +116,7 @@ def delivery_order(calls: list[BenchCall], rng: random.Random) -> list[str]:
 def expected_finals(calls: list[BenchCall]) -> dict[str, tuple]:
     """What each call ends as when its events are applied once, in order."""
     from calls import states
-    from calls.pbx.telphin_events import normalize
+    from calls.pbx.telphin.events import normalize
 
     finals = {}
     for call in calls:

@@ -9,7 +9,7 @@ from calls.pbx.base import PbxAdapter
 ADAPTERS: dict[str, str] = {
     "while1": "calls.pbx.while1.While1Adapter",
     "voipcenter": "calls.pbx.voipcenter.VoipCenterAdapter",
-    "telphin": "calls.pbx.telphin.TelphinAdapter",
+    "telphin": "calls.pbx.telphin.adapter.TelphinAdapter",
     "sandbox": "calls.pbx.sandbox.SandboxAdapter",
 }
 

@@ -9,8 +9,8 @@ import pytest
 import responses
 
 from calls.pbx.base import OriginateRequest, PbxConfig
-from calls.pbx.telphin import TelphinAdapter
-from calls.pbx.telphin_auth import InMemoryTokenCache
+from calls.pbx.telphin.adapter import TelphinAdapter
+from calls.pbx.telphin.auth import InMemoryTokenCache
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "telphin"
 BASE = "https://apiproxy.telphin.test"

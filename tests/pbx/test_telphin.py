@@ -12,7 +12,7 @@ import requests
 import responses
 
 from calls.pbx.base import PbxError
-from calls.pbx.telphin_auth import InMemoryTokenCache, cache_key, cache_lifetime
+from calls.pbx.telphin.auth import InMemoryTokenCache, cache_key, cache_lifetime
 from tests.pbx.telphin_support import (
     BASE,
     CALLBACK_URL,

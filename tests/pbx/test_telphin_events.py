@@ -18,9 +18,9 @@ from calls.pbx.base import (
     PbxConfig,
     WebhookAuthError,
 )
-from calls.pbx.telphin import TelphinAdapter
-from calls.pbx.telphin_auth import InMemoryTokenCache
-from calls.pbx.telphin_events import parse_events, parse_time
+from calls.pbx.telphin.adapter import TelphinAdapter
+from calls.pbx.telphin.auth import InMemoryTokenCache
+from calls.pbx.telphin.events import parse_events, parse_time
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "telphin"
 EVENT_FILES = sorted(p.name for p in FIXTURES.glob("*.txt"))

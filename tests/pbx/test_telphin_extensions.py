@@ -9,7 +9,7 @@ import responses
 from responses import matchers
 
 from calls.pbx.base import PbxError
-from calls.pbx.telphin import TelphinAdapter
+from calls.pbx.telphin.adapter import TelphinAdapter
 from tests.pbx.telphin_support import (
     EVENTS_URL,
     EXT_URL,

@@ -23,8 +23,8 @@ from calls.pbx.base import (
     PbxConfig,
 )
 from calls.pbx.sandbox import SandboxAdapter
-from calls.pbx.telphin import TelphinAdapter
-from calls.pbx.telphin_auth import InMemoryTokenCache
+from calls.pbx.telphin.adapter import TelphinAdapter
+from calls.pbx.telphin.auth import InMemoryTokenCache
 from calls.pbx.voipcenter import VoipCenterAdapter
 from calls.pbx.while1 import While1Adapter
 from tests.sandbox.harness import EventReceiver, SandboxProcess, wait_for

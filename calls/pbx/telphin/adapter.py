@@ -17,7 +17,8 @@ from typing import Any, ClassVar
 
 import requests
 
-from calls.pbx import telphin_auth, telphin_events
+from calls.pbx.telphin import auth as telphin_auth
+from calls.pbx.telphin import events as telphin_events
 from calls.pbx.base import (
     ConnectionCheck,
     CredentialField,
@@ -31,15 +32,15 @@ from calls.pbx.base import (
     WebhookAuthError,
 )
 from calls.pbx.http import send
-from calls.pbx.telphin_auth import Clock, InMemoryTokenCache, TokenCache
-from calls.pbx.telphin_replies import (
+from calls.pbx.telphin.auth import Clock, InMemoryTokenCache, TokenCache
+from calls.pbx.telphin.replies import (
     callback_accepted,
     callback_refused,
     checked,
     json_of,
     vendor_words,
 )
-from calls.pbx.telphin_resources import (
+from calls.pbx.telphin.resources import (
     EventSubscription,
     SubscriptionSync,
     TelphinExtension,
