@@ -4,6 +4,10 @@ Each status has a rank; an event may only raise it, so late and repeated
 events never move a call backwards. Terminal statuses are final, but a late
 event may still fill in a missing timestamp, and a late customer answer proves
 that a call we had closed as unanswered was in fact answered.
+
+A call ended in pbxportal (``end_here``: the PBX could not hang up or stayed silent)
+keeps that it was ended here, but its end is only our best guess: the PBX's first
+hangup replaces our time and talk time, and may correct how it ended.
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ class CallState:
     ended_at: datetime | None = None
     failure_reason: str = ""
     talk_seconds: int | None = None  # the PBX's own count, when its hangup carried one
+    ended_here: bool = False  # ended in pbxportal, not by the PBX (Call.ended_by)
+    pbx_end_heard: bool = False  # since then, the PBX's own hangup has come
 
     @property
     def duration(self) -> int | None:
@@ -81,6 +87,22 @@ class EventFacts:
 
 def is_terminal(status: str) -> bool:
     return status in TERMINAL
+
+
+def end_here(state: CallState, at: datetime) -> CallState:
+    """The call ended in pbxportal at ``at``: completed when it was answered, else canceled.
+
+    An ended call is left as it is."""
+    if is_terminal(state.status):
+        return state
+    status = COMPLETED if state.answered_at or state.status == ANSWERED else CANCELED
+    return replace(
+        state, status=status, ended_at=at, failure_reason="", talk_seconds=None, ended_here=True
+    )
+
+
+def _our_end_unconfirmed(state: CallState) -> bool:
+    return state.ended_here and not state.pbx_end_heard
 
 
 def apply(state: CallState, event: EventFacts) -> CallState:
@@ -114,7 +136,7 @@ def _ringing_status(state: CallState, event: EventFacts) -> str | None:
 
 def _answer(state: CallState, event: EventFacts) -> CallState:
     answered_at = min(filter(None, (state.answered_at, event.at)))
-    if state.status in UNANSWERED:
+    if state.status in UNANSWERED or (state.ended_here and is_terminal(state.status)):
         # A hangup without a cause reached us first; this answer proves the call connected.
         return replace(state, status=COMPLETED, answered_at=answered_at, failure_reason="")
     if is_terminal(state.status):
@@ -123,6 +145,8 @@ def _answer(state: CallState, event: EventFacts) -> CallState:
 
 
 def _hangup(state: CallState, event: EventFacts) -> CallState:
+    if _our_end_unconfirmed(state):
+        return _pbx_end_after_ours(state, event)
     ended_at = state.ended_at or event.at
     talk = event.talk_seconds if event.talk_seconds is not None else state.talk_seconds
     if is_terminal(state.status):
@@ -132,6 +156,34 @@ def _hangup(state: CallState, event: EventFacts) -> CallState:
     return replace(
         state, status=status, ended_at=ended_at, failure_reason=reason, talk_seconds=talk
     )
+
+
+def _pbx_end_after_ours(state: CallState, event: EventFacts) -> CallState:
+    """The PBX's first hangup after we ended the call: its time and talk time win, and its
+    outcome corrects a call we could only guess was not answered."""
+    status = _corrected_status(state, event)
+    if status == COMPLETED:
+        reason = ""
+    elif status == state.status:  # our guess stands, with its reason
+        reason = state.failure_reason
+    else:
+        reason = event.reason
+    return replace(
+        state,
+        status=status,
+        ended_at=event.at,
+        talk_seconds=event.talk_seconds,
+        failure_reason=reason,
+        pbx_end_heard=True,
+    )
+
+
+def _corrected_status(state: CallState, event: EventFacts) -> str:
+    if state.answered_at or event.outcome == HangupOutcome.COMPLETED or event.talk_seconds:
+        return COMPLETED
+    if event.outcome is None:
+        return state.status  # a hangup that gives no cause proves nothing
+    return MISSED if state.inbound else _OUTCOME_STATUS[event.outcome]
 
 
 def _end_status(state: CallState, event: EventFacts) -> str:

@@ -139,3 +139,106 @@ def test_a_hangup_with_talk_time_proves_the_call_was_answered():
     ringing = CallState(status=states.CUSTOMER_RINGING)
     hangup = EventFacts(kind=EventKind.HANGUP, at=T0, talk_seconds=7)
     assert states.apply(ringing, hangup).status == states.COMPLETED
+
+
+# Ended in pbxportal (the PBX could not hang up or stayed silent): late PBX events still
+# fill in the truth, and the end stays ours.
+
+ENDED_HERE_AT = at(90)
+
+
+def ended_here(events):
+    """The call after ``events``, then ended in pbxportal at 90 s."""
+    return states.end_here(run(events), ENDED_HERE_AT)
+
+
+def test_ending_here_completes_an_answered_call_and_cancels_one_still_ringing():
+    talking = ended_here(OUTBOUND_ANSWERED[:4])
+    assert (talking.status, talking.ended_at, talking.duration) == ("completed", at(90), 85)
+    assert talking.ended_here
+    ringing = ended_here(OUTBOUND_ANSWERED[:3])
+    assert (ringing.status, ringing.ended_at, ringing.duration) == ("canceled", at(90), None)
+
+
+def test_ending_here_leaves_an_ended_call_as_it_is():
+    done = run(OUTBOUND_ANSWERED)
+    assert states.end_here(done, ENDED_HERE_AT) == done
+
+
+def test_a_late_pbx_hangup_replaces_our_end_with_its_own_time_and_talk_time():
+    state = ended_here(OUTBOUND_ANSWERED[:4])
+    late = states.apply(state, EventFacts(EventKind.HANGUP, at(65), talk_seconds=58))
+    assert (late.status, late.ended_at, late.duration) == ("completed", at(65), 58)
+    assert late.ended_here  # who ended it in pbxportal stays
+
+
+def test_a_second_pbx_hangup_does_not_move_the_pbx_end_again():
+    state = ended_here(OUTBOUND_ANSWERED[:4])
+    first = states.apply(state, EventFacts(EventKind.HANGUP, at(65)))
+    second = states.apply(first, EventFacts(EventKind.HANGUP, at(70)))
+    assert second.ended_at == at(65) and second.duration == 60
+
+
+def test_a_late_answer_turns_a_call_canceled_here_into_a_completed_one():
+    state = ended_here(OUTBOUND_ANSWERED[:3])
+    late = states.apply(state, EventFacts(EventKind.ANSWER, at(5), leg="customer"))
+    assert (late.status, late.answered_at, late.duration) == ("completed", at(5), 85)
+
+
+def test_the_agent_picking_up_late_proves_nothing():
+    state = ended_here(OUTBOUND_ANSWERED[:1])
+    assert states.apply(state, EventFacts(EventKind.ANSWER, at(2), leg="agent")) == state
+
+
+def test_the_pbx_outcome_corrects_a_call_canceled_here():
+    state = ended_here(OUTBOUND_ANSWERED[:3])
+    busy = EventFacts(EventKind.HANGUP, at(9), outcome=HangupOutcome.BUSY, reason="User busy")
+    late = states.apply(state, busy)
+    assert (late.status, late.failure_reason, late.ended_at) == ("busy", "User busy", at(9))
+
+
+def test_a_pbx_end_with_no_cause_keeps_a_call_canceled_here_canceled():
+    state = ended_here(OUTBOUND_ANSWERED[:3])
+    late = states.apply(state, EventFacts(EventKind.HANGUP, at(30)))
+    assert (late.status, late.ended_at, late.failure_reason) == ("canceled", at(30), "")
+
+
+def test_a_call_the_pbx_ended_itself_is_not_corrected_by_another_hangup():
+    done = run(OUTBOUND_ANSWERED)
+    assert not done.ended_here
+    again = states.apply(done, EventFacts(EventKind.HANGUP, at(80)))
+    assert again.ended_at == at(65)
+
+
+# What the PBX says late, after the call was ended here at 90 s, in the order it happened.
+LATE_AFTER_ENDED_HERE = [
+    (OUTBOUND_ANSWERED[:3], OUTBOUND_ANSWERED[3:]),  # answered, then hung up
+    (OUTBOUND_ANSWERED[:4], OUTBOUND_ANSWERED[4:]),  # only the hangup was late
+    (
+        OUTBOUND_ANSWERED[:3],
+        [EventFacts(EventKind.HANGUP, at(30), outcome=HangupOutcome.NO_ANSWER)],
+    ),
+    (OUTBOUND_ANSWERED[:3], [OUTBOUND_ANSWERED[3], EventFacts(EventKind.HANGUP, at(40))]),
+    (OUTBOUND_ANSWERED[:1], OUTBOUND_ANSWERED[1:]),  # the PBX was silent from the start
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenario=st.sampled_from(LATE_AFTER_ENDED_HERE), data=st.data())
+def test_late_events_after_an_end_here_give_the_same_result_in_any_order(scenario, data):
+    before, late = scenario
+    repeated = late + data.draw(st.lists(st.sampled_from(late), max_size=6))
+    shuffled = data.draw(st.permutations(repeated))
+    assert run(shuffled, ended_here(before)) == run(late, ended_here(before))
+
+
+def test_late_events_tell_the_same_times_as_if_the_pbx_had_never_been_late():
+    for before, late in LATE_AFTER_ENDED_HERE:
+        truth = run([*before, *late])
+        corrected = run(late, ended_here(before))
+        assert (corrected.status, corrected.answered_at, corrected.ended_at) == (
+            truth.status,
+            truth.answered_at,
+            truth.ended_at,
+        ), (before, late)
+        assert corrected.duration == truth.duration
