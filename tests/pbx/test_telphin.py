@@ -161,12 +161,12 @@ def test_token_timeout_is_retryable_and_says_no_call_started(adapter):
 
 
 @responses.activate
-def test_callback_success_returns_call_api_id(adapter):
+def test_callback_success_keeps_call_id_the_id_events_carry(adapter):
     add_token(responses)
     responses.add(responses.POST, CALLBACK_URL, json=fixture("callback_201.json"), status=201)
     result = adapter.originate(call())
     assert result.ok
-    assert result.vendor_call_id == "3584-4b1c0f5e-8a6d-11ef-9d3a-0242ac120007"
+    assert result.vendor_call_id == "4b1c0f5e8a6d11ef9d3a0242ac120007"
     body = json.loads(calls_to(responses, CALLBACK_URL)[0].request.body)
     assert body == {
         "src_num": ["000*099"],
@@ -178,11 +178,20 @@ def test_callback_success_returns_call_api_id(adapter):
 
 
 @responses.activate
-def test_callback_without_call_api_id_is_still_a_started_call(adapter):
+def test_callback_with_only_a_dashed_call_api_id_keeps_its_plain_hex(adapter):
     add_token(responses)
-    responses.add(responses.POST, CALLBACK_URL, json={"call_id": "abc"}, status=201)
+    dashed = {"call_api_id": "3584709739-b5187f38-a9cc-43f2-ba06-8bce983a513e"}
+    responses.add(responses.POST, CALLBACK_URL, json=dashed, status=201)
     result = adapter.originate(call())
-    assert result.ok and result.vendor_call_id == "abc" and result.warnings
+    assert result.ok and result.vendor_call_id == "b5187f38a9cc43f2ba068bce983a513e"
+
+
+@responses.activate
+def test_callback_without_any_id_is_still_a_started_call(adapter):
+    add_token(responses)
+    responses.add(responses.POST, CALLBACK_URL, json={}, status=201)
+    result = adapter.originate(call())
+    assert result.ok and result.vendor_call_id == "" and result.warnings
 
 
 @responses.activate

@@ -24,7 +24,7 @@ from calls.pbx.telphin.events import parse_events, parse_time
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "telphin"
 EVENT_FILES = sorted(p.name for p in FIXTURES.glob("*.txt"))
-CALLBACK_API_ID = "3584-4b1c0f5e-8a6d-11ef-9d3a-0242ac120007"
+CALLBACK_CALL_ID = "4b1c0f5e8a6d11ef9d3a0242ac120007"  # the callback reply's call_id
 
 
 def payload(name: str) -> str:
@@ -185,6 +185,17 @@ EXPECTED = {
         None,
         True,
     ),
+    "transferred_hangup_remote_number.txt": (
+        EventKind.HANGUP,
+        Direction.INBOUND,
+        "000*099",
+        "agent",
+        HangupOutcome.COMPLETED,
+        False,
+    ),
+    # CallFlow=in, but CallBackID says the callback resource started it: ours, outbound.
+    "callback_agent_dial_in.txt": (EventKind.DIAL_IN, OUT, "000*100", "agent", None, False),
+    "desk_phone_dial_out.txt": (EventKind.DIAL_OUT, OUT, "000*099", "customer", None, False),
     "message_in.txt": (EventKind.MESSAGE, Direction.INBOUND, "000*099", "agent", None, False),
     "unknown_voicemail.txt": (EventKind.UNKNOWN, Direction.INBOUND, "000*099", "", None, False),
     "garbage.txt": (EventKind.UNKNOWN, None, "", "", None, False),
@@ -228,9 +239,9 @@ def test_body_is_decoded_when_the_web_layer_did_not(name):
     assert one(name, lambda text: as_post(text, decoded=False)) == one(name, as_post)
 
 
-def test_click_to_call_events_carry_the_callbacks_call_api_id():
+def test_click_to_call_events_carry_the_callbacks_call_id():
     for name in ("callback_dial_out.txt", "callback_answer.txt", "callback_hangup_answered.txt"):
-        assert one(name).vendor_call_id == CALLBACK_API_ID
+        assert one(name).vendor_call_id == CALLBACK_CALL_ID
 
 
 def test_numbers_time_and_raw_fields():
@@ -254,8 +265,8 @@ def test_cyrillic_caller_name_survives():
     assert one("inbound_dial_in.txt").raw["CallerIDName"] == name
 
 
-def test_event_without_call_api_id_falls_back_to_call_id():
-    text = payload("inbound_dial_in.txt").replace("CallAPIID=", "Ignored=")
+def test_event_without_call_id_falls_back_to_the_plain_form_of_call_api_id():
+    text = payload("inbound_dial_in.txt").replace("CallID=", "Ignored=")
     assert one_text(text).vendor_call_id == "9e02d77a8a7011ef9d3a0242ac120007"
 
 

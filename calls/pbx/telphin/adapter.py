@@ -17,8 +17,6 @@ from typing import Any, ClassVar
 
 import requests
 
-from calls.pbx.telphin import auth as telphin_auth
-from calls.pbx.telphin import events as telphin_events
 from calls.pbx.base import (
     ConnectionCheck,
     CredentialField,
@@ -32,6 +30,8 @@ from calls.pbx.base import (
     WebhookAuthError,
 )
 from calls.pbx.http import send
+from calls.pbx.telphin import auth as telphin_auth
+from calls.pbx.telphin import events as telphin_events
 from calls.pbx.telphin.auth import Clock, InMemoryTokenCache, TokenCache
 from calls.pbx.telphin.replies import (
     callback_accepted,

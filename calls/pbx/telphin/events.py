@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
@@ -54,6 +56,7 @@ REASONS = {
 }
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_PLAIN_HEX = re.compile(r"[0-9a-f]{32}")
 # Longer keys are hashed so that they fit any reasonable unique column.
 _MAX_KEY = 190
 
@@ -161,7 +164,7 @@ def dedupe_key(fields: dict[str, str], extension: str) -> str:
     attempt on the same leg (a queue ringing the same agent again). A
     redelivery of one event repeats all of these.
     """
-    call_id = fields.get("CallID", "")
+    call_id = call_id_of(fields)
     if not call_id:
         canonical = "&".join(f"{k}={v}" for k, v in sorted(fields.items()))
         return "telphin:raw:" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
@@ -179,6 +182,66 @@ def dedupe_key(fields: dict[str, str], extension: str) -> str:
     return key
 
 
+def plain_call_id(value: str) -> str:
+    """Telphin's call id as the callback answers it: plain 32-hex, lower case.
+
+    Live events write CallAPIID as ``<digits>-<the same hex as a dashed UUID>``
+    (``3584709739-b5187f38-a9cc-43f2-ba06-8bce983a513e``); the callback reply and
+    CallID use the plain hex. A shape we do not know is kept as it came.
+    """
+    value = value.strip()
+    if _PLAIN_HEX.fullmatch(value.lower()):
+        return value.lower()
+    prefix, _, rest = value.partition("-")
+    if prefix.isdigit() and rest:
+        try:
+            return uuid.UUID(rest).hex
+        except ValueError:
+            pass
+    return value
+
+
+def call_id_of(fields: dict[str, str]) -> str:
+    """The id our Call keeps: CallID (shared by every leg, kept across transfers);
+    CallAPIID, normalised, only when an event lacks CallID."""
+    return plain_call_id(fields.get("CallID") or fields.get("CallAPIID") or "")
+
+
+def talk_seconds(fields: dict[str, str], outcome: HangupOutcome | None) -> int | None:
+    """Hangup ``Duration`` (microseconds) in whole seconds, for answered calls only.
+
+    An unanswered hangup's Duration is ringing time, not talk: None lets the
+    call keep no talk time rather than a wrong one.
+    """
+    if outcome is not HangupOutcome.COMPLETED:
+        return None
+    try:
+        micros = int(fields.get("Duration", "").strip())
+    except ValueError:
+        return None
+    return round(micros / 1_000_000) if micros >= 0 else None
+
+
+def _numbers(fields: dict[str, str], flow: str) -> tuple[str, str]:
+    """(from, to); after an in-call transfer RemoteNumber is the party on the line
+    (Telphin's integration guide: read it rather than CallerIDNum)."""
+    caller, called = fields.get("CallerIDNum", ""), fields.get("CalledNumber", "")
+    remote = fields.get("RemoteNumber", "").strip()
+    if remote and flow == "in":
+        caller = remote
+    elif remote and flow == "out":
+        called = remote
+    return caller, called
+
+
+def _direction(fields: dict[str, str], flow: str) -> Direction | None:
+    # A CallBackID marks a call started by the callback resource: ours, outbound,
+    # even on a leg whose CallFlow is "in"; never a new inbound call.
+    if fields.get("CallBackID", "").strip():
+        return Direction.OUTBOUND
+    return DIRECTIONS.get(flow)
+
+
 def normalize(fields: dict[str, str]) -> NormalizedEvent:
     """One Telphin event (its decoded fields) in our words."""
     event_type = fields.get("EventType", "").strip().lower()
@@ -186,21 +249,21 @@ def normalize(fields: dict[str, str]) -> NormalizedEvent:
     flow = fields.get("CallFlow", "").strip().lower()
     extension = _owner_extension(fields, flow)
     outcome, reason = _outcome(fields) if kind is EventKind.HANGUP else (None, "")
+    caller, called = _numbers(fields, flow)
     return NormalizedEvent(
         kind=kind,
         dedupe_key=dedupe_key(fields, extension),
-        # Our Call keeps the callback's call_api_id; events of that call carry it
-        # as CallAPIID. Calls we did not start (inbound) fall back to CallID.
-        vendor_call_id=fields.get("CallAPIID") or fields.get("CallID", ""),
-        direction=DIRECTIONS.get(flow),
-        from_number=fields.get("CallerIDNum", ""),
-        to_number=fields.get("CalledNumber", ""),
+        vendor_call_id=call_id_of(fields),
+        direction=_direction(fields, flow),
+        from_number=caller,
+        to_number=called,
         extension=extension,
         occurred_at=parse_time(fields.get("EventTime", "")),
         outcome=outcome,
         reason=reason,
         transferred=fields.get("Transfered", "").strip().lower() == "yes",
         leg=_leg(fields, flow) if kind is not EventKind.UNKNOWN else "",
+        talk_seconds=talk_seconds(fields, outcome) if kind is EventKind.HANGUP else None,
         raw=dict(fields),
     )
 

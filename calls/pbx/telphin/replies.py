@@ -8,6 +8,7 @@ import requests
 
 from calls.pbx.base import OriginateResult, PbxError
 from calls.pbx.redact import redact
+from calls.pbx.telphin.events import plain_call_id
 from calls.pbx.words import gettext as _
 from calls.pbx.words import gettext_noop
 
@@ -37,18 +38,17 @@ def callback_refused(response: requests.Response, body: Any) -> OriginateResult:
 
 
 def callback_accepted(body: Any) -> OriginateResult:
+    """201 ``{"call_api_id": H, "call_id": H}``: our call keeps ``call_id``, the id every
+    event of the call carries as CallID (CallAPIID there is another shape of it)."""
     body = body if isinstance(body, dict) else {}
-    call_api_id = str(body.get("call_api_id") or "")
-    if call_api_id:
-        return OriginateResult(
-            ok=True, vendor_call_id=call_api_id, message=_("Telphin is calling.")
-        )
+    call_id = plain_call_id(str(body.get("call_id") or body.get("call_api_id") or ""))
+    if call_id:
+        return OriginateResult(ok=True, vendor_call_id=call_id, message=_("Telphin is calling."))
     # Accepted but unnamed: the phones ring anyway, so this is no failure.
     return OriginateResult(
         ok=True,
-        vendor_call_id=str(body.get("call_id") or ""),
         message=_("Telphin is calling."),
-        warnings=(_("Telphin returned no call_api_id; events may not match this call."),),
+        warnings=(_("Telphin returned no call_id; events may not match this call."),),
     )
 
 
