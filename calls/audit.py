@@ -25,6 +25,7 @@ class Action:
 
     CALL_STARTED = "call.started"
     CALL_HUNG_UP = "call.hung_up"
+    CALL_ENDED_HERE = "call.ended_here"
     ACCOUNT_CREATED = "pbx_account.created"
     ACCOUNT_CHANGED = "pbx_account.changed"
     PROJECT_CREATED = "project.created"
@@ -114,6 +115,15 @@ def call_hung_up(call: Call, by: AbstractBaseUser | None) -> AuditEntry:
         "number": _number(call),
     }
     return record(by, Action.CALL_HUNG_UP, call, summary, {"status": call.status})
+
+
+def call_ended_here(call: Call, by: AbstractBaseUser | None, role: str) -> AuditEntry:
+    """After services.end_call_here: who ended the call in pbxportal, and why it had to."""
+    summary = _(
+        "%(who)s ended the call to %(number)s in pbxportal; the PBX did not report the end"
+    ) % {"who": person(by), "number": _number(call)}
+    data = {"status": call.status, "ended_by": role}
+    return record(by, Action.CALL_ENDED_HERE, call, summary, data)
 
 
 def account_saved(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -15,12 +15,15 @@ from calls import live, rawsql, states
 from calls.callbacks import services as callbacks
 from calls.models import Agent, Call, CallDirection, CallEvent, CallStatus, Project
 from calls.pbx.base import Direction, EventKind, NormalizedEvent
-from contacts.models import ContactPhone
+from contacts.models import Contact, ContactPhone
 from contacts.phones import try_normalize
 
 log = logging.getLogger("calls.events")
 
 ACTIVE_MATCH_KINDS = (EventKind.DIAL_IN, EventKind.DIAL_OUT, EventKind.ANSWER, EventKind.HANGUP)
+# An event matched by agent and number belongs to a call clicked at most this long before it
+# (project setting outbound_match_window_minutes): an old call left open is not taken.
+OUTBOUND_MATCH_WINDOW = timedelta(hours=4)
 
 
 @dataclass(frozen=True)
@@ -184,10 +187,13 @@ def _remember_vendor_id(call: Call, event: NormalizedEvent) -> Call:
 
 
 def _match_outbound_by_number(project: Project, event: NormalizedEvent) -> Call | None:
-    """For PBXs that echo none of our ids (VoipCenter): the agent's live call to that number."""
+    """For PBXs that echo none of our ids (VoipCenter, While1's outgoing_end without
+    external_id): the agent's live call to that number, clicked within the window."""
     number = try_normalize(event.to_number, project.region)
     if not (number and event.extension):
         return None
+    minutes = project.settings.get("outbound_match_window_minutes")
+    window = timedelta(minutes=float(minutes)) if minutes else OUTBOUND_MATCH_WINDOW
     call = (
         _locked(project)
         .filter(
@@ -195,6 +201,7 @@ def _match_outbound_by_number(project: Project, event: NormalizedEvent) -> Call 
             agent__extension=event.extension,
             remote_number=number,
             vendor_call_id="",
+            requested_at__gte=(_aware(event.occurred_at) or timezone.now()) - window,
         )
         .exclude(status__in=states.TERMINAL)
         .order_by("-requested_at")
@@ -208,11 +215,10 @@ def _new_inbound_call(project: Project, event: NormalizedEvent) -> Call | None:
         return None
     number = try_normalize(event.from_number, project.region) or event.from_number[:20]
     agent = Agent.objects.filter(project=project, extension=event.extension).first()
-    phone = ContactPhone.objects.filter(project=project, number=number).first()
     return Call.objects.create(
         project=project,
         agent=agent,
-        contact_id=phone.contact_id if phone else None,
+        contact_id=_contact_id(project, event, number),
         direction=CallDirection.INBOUND,
         remote_number=number,
         status=CallStatus.RINGING,
@@ -220,14 +226,31 @@ def _new_inbound_call(project: Project, event: NormalizedEvent) -> Call | None:
     )
 
 
+def _contact_id(project: Project, event: NormalizedEvent, number: str) -> int | None:
+    """The contact the PBX echoed from our caller lookup (only one of this project's),
+    else the one whose phone number called."""
+    if event.contact_id.isdigit():
+        found = Contact.objects.filter(project=project, pk=int(event.contact_id))
+        if (pk := found.values_list("pk", flat=True).first()) is not None:
+            return pk
+    phone = ContactPhone.objects.filter(project=project, number=number).first()
+    return phone.contact_id if phone else None
+
+
 def _transition(call: Call, event: NormalizedEvent) -> bool:
+    ended_here = bool(call.ended_by) and call.ended_at is not None
+    pbx_end_heard = ended_here and _pbx_hangup_before(call, event)
+    # our own clock's talk time is not the PBX's: a call ended here has none until it reports
+    ours_only = ended_here and not pbx_end_heard
     before = states.CallState(
         status=call.status,
         inbound=call.direction == CallDirection.INBOUND,
         answered_at=call.answered_at,
         ended_at=call.ended_at,
         failure_reason=call.failure_reason,
-        talk_seconds=call.duration if call.ended_at else None,
+        talk_seconds=call.duration if call.ended_at and not ours_only else None,
+        ended_here=ended_here,
+        pbx_end_heard=pbx_end_heard,
     )
     facts = states.EventFacts(
         kind=event.kind,
@@ -240,14 +263,24 @@ def _transition(call: Call, event: NormalizedEvent) -> bool:
     after = states.apply(before, facts)
     if after == before:
         return False
-    changed = ["updated_at"]  # the live pages and housekeeping read it
-    call.updated_at = timezone.now()
-    for name in ("status", "answered_at", "ended_at", "failure_reason", "duration"):
-        if getattr(call, name) != getattr(after, name):
-            setattr(call, name, getattr(after, name))
-            changed.append(name)
-    rawsql.update_columns(call, changed)  # Call has no save signals to skip
+    changed = [
+        name
+        for name in ("status", "answered_at", "ended_at", "failure_reason", "duration")
+        if getattr(call, name) != getattr(after, name)
+    ]
+    if not changed:
+        return False
+    for name in changed:
+        setattr(call, name, getattr(after, name))
+    call.updated_at = timezone.now()  # the live pages and housekeeping read it
+    rawsql.update_columns(call, [*changed, "updated_at"])  # Call has no save signals to skip
     return True
+
+
+def _pbx_hangup_before(call: Call, event: NormalizedEvent) -> bool:
+    """Whether the PBX reported this call's end before ``event`` (already stored)."""
+    hangups = CallEvent.objects.filter(call=call, kind=EventKind.HANGUP.value)
+    return hangups.exclude(dedupe_key=event.dedupe_key[:255]).exists()
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from calls import audit, call_language, live, live_later, states
 from calls.adapters import adapter_for, originate_request_for
 from calls.callbacks import services as callbacks
+from calls.end_here import EndedHere, end_call_here, ender_role  # noqa: F401 - service API
 from calls.event_service import apply_event  # noqa: F401 - part of the service API
 from calls.models import Agent, Call, CallDirection, CallStatus
 from calls.originate_claim import claim

@@ -90,12 +90,16 @@ def is_terminal(status: str) -> bool:
 
 
 def end_here(state: CallState, at: datetime) -> CallState:
-    """The call ended in pbxportal at ``at``: completed when it was answered, else canceled.
+    """The call ended in pbxportal at ``at``: completed when it was answered, else canceled
+    (an inbound caller nobody answered is missed, so it gets its callback).
 
     An ended call is left as it is."""
     if is_terminal(state.status):
         return state
-    status = COMPLETED if state.answered_at or state.status == ANSWERED else CANCELED
+    if state.answered_at or state.status == ANSWERED:
+        status = COMPLETED
+    else:
+        status = MISSED if state.inbound else CANCELED
     return replace(
         state, status=status, ended_at=at, failure_reason="", talk_seconds=None, ended_here=True
     )

@@ -160,6 +160,11 @@ def test_ending_here_completes_an_answered_call_and_cancels_one_still_ringing():
     assert (ringing.status, ringing.ended_at, ringing.duration) == ("canceled", at(90), None)
 
 
+def test_an_inbound_caller_nobody_answered_is_missed_when_ended_here():
+    ringing = CallState(status=states.RINGING, inbound=True)
+    assert states.end_here(ringing, ENDED_HERE_AT).status == "missed"
+
+
 def test_ending_here_leaves_an_ended_call_as_it_is():
     done = run(OUTBOUND_ANSWERED)
     assert states.end_here(done, ENDED_HERE_AT) == done
