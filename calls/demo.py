@@ -1,4 +1,4 @@
-"""Demo data for `make run`: a project on the sandbox PBX, agents, 50 contacts.
+"""Demo data for `make run`: one project per vendor on the sandbox PBX, agents, contacts.
 
 Everything is idempotent: running it again keeps existing rows and passwords.
 Credentials are generated once, stored encrypted in the database and written to
@@ -31,6 +31,7 @@ class DemoLogin:
     username: str
     password: str
     role: str
+    where: str = ""  # the agent's project and its PBX
 
 
 def _secrets_file() -> Path:
@@ -98,47 +99,127 @@ def _phone(rng: random.Random, magic: str | None) -> str:
     return f"+40{prefix}{tail}"
 
 
-def _contacts(project: Project, owners: list[Agent]) -> None:
+def _contacts(project: Project, owners: list[Agent], count: int, seed: int) -> None:
     if project.contacts.exists():
         return
-    rng = random.Random(7)  # the same demo every time
+    rng = random.Random(seed)  # the same demo every time
     magic = {3: "486", 7: "408", 11: "603"}  # busy, no answer, rejected (docs/sandbox.md)
-    for i in range(50):
+    for i in range(count):
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         contact = Contact.objects.create(
             project=project,
             name=name,
             company=rng.choice(COMPANIES),
-            crm_url=f"https://crm.example.com/contacts/{1000 + i}",
+            crm_url=f"https://crm.example.com/contacts/{seed * 1000 + i}",
             owner=owners[i % len(owners)],
         )
         number = _phone(rng, magic.get(i))
         ContactPhone.objects.create(contact=contact, project=project, number=number, label="mobile")
 
 
-def _sandbox_config(accounts: dict[str, PbxAccount], project: Project) -> None:
-    w1, vc, tp = accounts[Vendor.WHILE1], accounts[Vendor.VOIPCENTER], accounts[Vendor.TELPHIN]
-    config = {
-        "accounts": [
-            {
-                "name": "demo-while1",
-                "dialect": "while1",
-                **w1.credentials,
-                "project_id": project.settings.get("project_id", 1),
-                "event_url": project.event_webhook_url,
-                "lookup_url": project.caller_lookup_url,
+@dataclass(frozen=True)
+class DemoAgent:
+    username: str
+    full_name: str
+    extension: str
+    vendor_extension_id: str = ""
+
+
+@dataclass(frozen=True)
+class DemoProject:
+    """One demo project per vendor, each followed through that vendor's own event channel."""
+
+    name: str
+    vendor: Vendor
+    settings: dict
+    agents: tuple[DemoAgent, ...]
+    contacts: int
+    seed: int
+
+
+PROJECTS = (
+    DemoProject(
+        "Demo call centre",
+        Vendor.WHILE1,
+        {"project_id": 1, "outbound_number": "+40212345678"},
+        (DemoAgent("ana", "Ana Popescu", "101"), DemoAgent("mihai", "Mihai Ionescu", "102")),
+        contacts=50,
+        seed=7,
+    ),
+    DemoProject(
+        "Demo call centre (VoipCenter)",
+        Vendor.VOIPCENTER,
+        {},
+        (DemoAgent("pieter", "Pieter Janssens", "201"),),
+        contacts=12,
+        seed=8,
+    ),
+    DemoProject(
+        "Demo call centre (Telphin)",
+        Vendor.TELPHIN,
+        {},
+        (DemoAgent("olga", "Olga Smirnova", "301", vendor_extension_id="175"),),
+        contacts=12,
+        seed=9,
+    ),
+)
+
+
+def _project(spec: DemoProject, account: PbxAccount, store: dict[str, str]) -> list[DemoLogin]:
+    project, _ = Project.objects.get_or_create(
+        name=spec.name,
+        defaults={"pbx_account": account, "region": "RO", "settings": spec.settings},
+    )
+    logins, agents = [], []
+    for demo in spec.agents:
+        logins.append(_user(store, demo.username, demo.full_name, roles.AGENT))
+        agent, _ = Agent.objects.get_or_create(
+            user=User.objects.get(username=demo.username),
+            defaults={
+                "project": project,
+                "extension": demo.extension,
+                "vendor_extension_id": demo.vendor_extension_id,
             },
-            {"name": "demo-voipcenter", "dialect": "voipcenter", **vc.credentials},
-            {
-                "name": "demo-telphin",
-                "dialect": "telphin",
-                **tp.credentials,
-                "extensions": [{"id": 175, "name": "101"}, {"id": 176, "name": "102"}],
-            },
+        )
+        agents.append(agent)
+    _contacts(project, agents, spec.contacts, spec.seed)
+    where = f"{project.name}, {spec.vendor.label}"
+    return [DemoLogin(x.username, x.password, x.role, where) for x in logins]
+
+
+def sandbox_accounts() -> list[dict]:
+    """The sandbox's accounts for the demo: each vendor's credentials, and where its
+    project wants events and caller lookups (what load_demo writes to var/sandbox.json)."""
+    accounts = []
+    for spec in PROJECTS:
+        project = Project.objects.select_related("pbx_account").get(name=spec.name)
+        account = {
+            "name": f"demo-{spec.vendor.value}",
+            "dialect": spec.vendor.value,
+            **project.pbx_account.credentials,
+            "event_url": project.event_webhook_url,
+            "lookup_url": project.caller_lookup_url,
+        }
+        account.update(_sandbox_extras(spec, project))
+        accounts.append(account)
+    return accounts
+
+
+def _sandbox_extras(spec: DemoProject, project: Project) -> dict:
+    if spec.vendor == Vendor.WHILE1:
+        return {"project_id": project.settings.get("project_id", 1)}
+    if spec.vendor == Vendor.TELPHIN:
+        extensions = [
+            {"id": int(a.vendor_extension_id), "name": a.extension}
+            for a in project.agents.exclude(vendor_extension_id="")
         ]
-    }
+        return {"extensions": extensions}
+    return {}
+
+
+def _sandbox_config() -> None:
     path = settings.VAR_DIR / "sandbox.json"
-    path.write_text(json.dumps(config, indent=2))
+    path.write_text(json.dumps({"accounts": sandbox_accounts()}, indent=2))
     path.chmod(0o600)
 
 
@@ -146,33 +227,14 @@ def _sandbox_config(accounts: dict[str, PbxAccount], project: Project) -> None:
 def load_demo() -> list[DemoLogin]:
     store = _load_secrets()
     accounts = _accounts(store)
-    project, _ = Project.objects.get_or_create(
-        name="Demo call centre",
-        defaults={
-            "pbx_account": accounts[Vendor.WHILE1],
-            "region": "RO",
-            "settings": {"project_id": 1, "outbound_number": "+40212345678"},
-        },
-    )
-    logins = [
-        _user(store, "ana", "Ana Popescu", roles.AGENT),
-        _user(store, "mihai", "Mihai Ionescu", roles.AGENT),
+    logins = []
+    for spec in PROJECTS:
+        logins += _project(spec, accounts[spec.vendor], store)
+    logins += [
         _user(store, "supervisor", "Sofia Marin", roles.SUPERVISOR),
         _user(store, "admin", "Alex Admin", roles.ADMIN),
     ]
-    agents = []
-    for username, ext in (("ana", "101"), ("mihai", "102")):
-        agent, _ = Agent.objects.get_or_create(
-            user=User.objects.get(username=username),
-            defaults={
-                "project": project,
-                "extension": ext,
-                "vendor_extension_id": str(74 + int(ext)),
-            },
-        )
-        agents.append(agent)
-    _contacts(project, agents)
-    _sandbox_config(accounts, project)
+    _sandbox_config()
     path = _secrets_file()
     path.write_text(json.dumps(store, indent=2))
     path.chmod(0o600)

@@ -8,24 +8,30 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from calls.models import Agent, PbxAccount, Project
-from contacts.models import Contact, ContactPhone
+from calls.models import PbxAccount, Project
+from contacts.models import ContactPhone
 from contacts.phones import normalize_phone
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.django_db
-def test_demo_data_gives_a_project_two_agents_and_fifty_contacts(capsys):
+def test_demo_data_gives_every_vendor_a_project_with_agents_and_contacts(capsys):
     call_command("load_demo")
     first = capsys.readouterr().out
     call_command("load_demo")
     again = capsys.readouterr().out
-    assert Project.objects.count() == 1
-    assert Agent.objects.count() == 2
-    assert Contact.objects.count() == 50
+    by_vendor = {p.pbx_account.vendor: p for p in Project.objects.select_related("pbx_account")}
+    assert sorted(by_vendor) == ["telphin", "voipcenter", "while1"]
+    assert by_vendor["while1"].agents.count() == 2
+    assert by_vendor["while1"].contacts.count() == 50
+    for vendor in ("voipcenter", "telphin"):
+        assert by_vendor[vendor].agents.count() == 1
+        assert by_vendor[vendor].contacts.count() == 12
     assert first == again  # idempotent: same users, same passwords printed
-    assert "ana" in first and "password:" in first
+    for username in ("ana", "mihai", "pieter", "olga", "supervisor", "admin"):
+        assert f" {username} " in first
+    assert "While1 Voice" in first and "VoipCenter" in first and "Telphin" in first
     assert all(a.credential_names for a in PbxAccount.objects.all())
     numbers = ContactPhone.objects.values_list("number", flat=True)
     assert all(normalize_phone(n, "RO") == n for n in numbers)  # every demo number is dialable

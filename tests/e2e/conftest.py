@@ -20,8 +20,8 @@ import pytest
 import requests
 from django.db import connection, connections
 
-from calls.demo import load_demo
-from calls.models import PbxAccount, Project
+from calls.demo import PROJECTS, load_demo, sandbox_accounts
+from calls.models import Project
 from tests.processes import ROOT, celery_worker, event_applier, wait_for
 from tests.sandbox.harness import SandboxProcess, running_sandbox
 
@@ -106,26 +106,15 @@ def product(transactional_db, settings, tmp_path) -> Iterator[Product]:
     with running_sandbox(tmp_path, env=SANDBOX_TIMING) as sandbox:
         settings.SANDBOX_PBX_URL = sandbox.url
         logins = {login.username: login.password for login in load_demo()}
-        project = Project.objects.get()
-        for account in PbxAccount.objects.all():
-            sandbox.put_account(_sandbox_account(account, project))
+        project = Project.objects.get(name=PROJECTS[0].name)  # While1, as in `make run`
+        for account in sandbox_accounts():
+            sandbox.put_account(account)
         with (
             celery_worker(extra_env=env),
             event_applier(extra_env=env),
             uvicorn(port, env, tmp_path / "web.log"),
         ):
             yield Product(url=base, sandbox=sandbox, logins=logins, project=project)
-
-
-def _sandbox_account(account: PbxAccount, project: Project) -> dict:
-    """What load_demo writes to var/sandbox.json, registered with this test's sandbox."""
-    name = {"while1": "demo-while1", "voipcenter": "demo-voipcenter", "telphin": "demo-telphin"}
-    spec = {"name": name[account.vendor], "dialect": account.vendor, **account.credentials}
-    if account.pk == project.pbx_account_id:
-        spec.update(
-            project_id=1, event_url=project.event_webhook_url, lookup_url=project.caller_lookup_url
-        )
-    return spec
 
 
 @pytest.fixture
