@@ -308,8 +308,10 @@ def hangup(*, call: Call) -> Call:
             code="hangup_unsupported",
             conflict=True,
         )
+    # Telphin ends a call through the agent's extension: its id goes along.
+    extension_id = locked.agent.vendor_extension_id if locked.agent_id else ""
     try:
-        adapter.hangup(locked.vendor_call_id)
+        adapter.hangup(locked.vendor_call_id, extension_id=extension_id)
     except NotSupported as exc:
         raise CallRefused(exc.message, code="hangup_unsupported", conflict=True) from None
     except PbxError as exc:

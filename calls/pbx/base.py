@@ -198,7 +198,9 @@ class PbxAdapter:
     def originate(self, request: OriginateRequest) -> OriginateResult:
         raise NotImplementedError
 
-    def hangup(self, vendor_call_id: str) -> None:
+    def hangup(self, vendor_call_id: str, *, extension_id: str = "") -> None:
+        """End a live call. ``extension_id``: the agent's vendor extension id, for
+        dialects whose hang-up resource sits under the extension (Telphin)."""
         raise NotSupported(
             _("%(vendor)s offers no way to end a call from here.") % {"vendor": self.label}
         )

@@ -97,7 +97,7 @@ class SandboxAdapter(GenericEvents, PbxAdapter):
             "check the PBX address (it ends in /generic)."
         ) % {"status": response.status_code}
 
-    def hangup(self, vendor_call_id: str) -> None:
+    def hangup(self, vendor_call_id: str, *, extension_id: str = "") -> None:
         response = self._send("POST", f"/calls/{vendor_call_id}/hangup")
         if response.status_code == 404:
             raise PbxError(

@@ -8,7 +8,7 @@ import pytest
 import responses
 from responses import matchers
 
-from calls.pbx.base import PbxError
+from calls.pbx.base import NotSupported, PbxError
 from calls.pbx.telphin.adapter import TelphinAdapter
 from tests.pbx.telphin_support import (
     EVENTS_URL,
@@ -119,7 +119,7 @@ def test_delete_event_subscription_is_idempotent(adapter):
     assert [s.id for s in adapter.list_event_subscriptions(175)] == [72, 74]
 
 
-def test_cannot_hang_up(adapter):
-    assert TelphinAdapter.can_hangup is False
-    with pytest.raises(PbxError):
-        adapter.hangup("3584-x")
+def test_hang_up_needs_the_agents_extension_id(adapter):
+    assert TelphinAdapter.can_hangup is True
+    with pytest.raises(NotSupported, match="extension id"):
+        adapter.hangup("4b1c0f5e8a6d11ef9d3a0242ac120007")

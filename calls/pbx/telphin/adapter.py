@@ -22,6 +22,7 @@ from calls.pbx.base import (
     CredentialField,
     InboundRequest,
     NormalizedEvent,
+    NotSupported,
     OriginateRequest,
     OriginateResult,
     PbxAdapter,
@@ -44,6 +45,8 @@ from calls.pbx.telphin.resources import (
     EventSubscription,
     SubscriptionSync,
     TelphinExtension,
+    extensions_from,
+    live_call_api_id,
     same_endpoint,
     subscription_from,
 )
@@ -53,6 +56,8 @@ from calls.pbx.words import ngettext
 log = logging.getLogger("calls.pbx.telphin")
 
 API = "/api/ver1.0"
+PAGE_SIZE = 100  # Telphin's CRM plugin asks per_page=100
+MAX_PAGES = 50  # 5000 extensions: a stop should paging ever misbehave
 DEFAULT_EVENT_TYPES = ("dial-in", "dial-out", "answer", "hangup")
 
 
@@ -63,9 +68,8 @@ class TelphinAdapter(PbxAdapter):
         CredentialField("client_id", "Application ID (client_id)", secret=False),
         CredentialField("client_secret", "Application secret (client_secret)"),
     )
-    # Telphin can interrupt a call (/extension/{id}/current_calls/{call_api_id}),
-    # but hangup() gets no extension id to build that URL; see the vendor notes.
-    can_hangup: ClassVar[bool] = False
+    # Through the agent's extension's current-calls resource (docs/vendors/telphin.md).
+    can_hangup: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -242,22 +246,57 @@ class TelphinAdapter(PbxAdapter):
             warnings=warnings,
         )
 
-    def list_extensions(self) -> list[TelphinExtension]:
-        response = self._api("GET", "/client/@me/extension/")
-        body = checked(response, _("list the extensions"))
-        if not isinstance(body, list):
-            raise PbxError(_("Telphin sent an extension list we cannot read."))
-        return [
-            TelphinExtension(
-                id=int(item["id"]),
-                name=str(item.get("name", "")),
-                type=str(item.get("type", "")),
-                status=str(item.get("status", "")),
-                label=str(item.get("label", "") or ""),
+    def list_extensions(
+        self, kind: str = "phone", status: str = "active"
+    ) -> list[TelphinExtension]:
+        """The account's extensions, page by page (as Telphin's own CRM plugin asks)
+        until a short page; ``kind``/``status`` "" list every type or status."""
+        wanted = {"type": kind, "status": status, "per_page": PAGE_SIZE}
+        found: dict[int, TelphinExtension] = {}
+        for page in range(1, MAX_PAGES + 1):
+            params = {k: v for k, v in {**wanted, "page": page}.items() if v}
+            response = self._api("GET", "/client/@me/extension/", params=params)
+            body = checked(response, _("list the extensions"))
+            if not isinstance(body, list):
+                raise PbxError(_("Telphin sent an extension list we cannot read."))
+            new = {e.id: e for e in extensions_from(body) if e.id not in found}
+            found.update(new)
+            # A short page ends the list; a page of nothing new means paging is ignored.
+            if len(body) < PAGE_SIZE or not new:
+                break
+        return list(found.values())
+
+    def hangup(self, vendor_call_id: str, *, extension_id: str = "") -> None:
+        """End a live call through the agent's extension's current-calls resource.
+
+        The list gives the id exactly as Telphin writes it (the events' dashed
+        CallAPIID), then one DELETE, never resent: a request that may have
+        reached the PBX is not repeated (only a 401, refused before the
+        resource, is, as for every request).
+        """
+        if not extension_id:
+            raise NotSupported(
+                _(
+                    "The agent has no Telphin extension id, so the call cannot be ended "
+                    "from here; import the extensions in the PBX account settings."
+                )
             )
-            for item in body
-            if isinstance(item, dict) and str(item.get("id", "")).isdigit()
-        ]
+        path = f"/extension/{extension_id}/current_calls/"
+        live = live_call_api_id(
+            checked(self._api("GET", path), _("list the current calls")), vendor_call_id
+        )
+        if not live:
+            raise PbxError(
+                _("Telphin has no such call in progress any more; it has probably ended."),
+                vendor_code="not_live",
+            )
+        response = self._api("DELETE", f"{path}{live}")
+        if response.status_code == 404:
+            raise PbxError(
+                _("Telphin has no such call in progress any more; it has probably ended."),
+                vendor_code="404",
+            )
+        checked(response, _("end the call"))
 
     # -- Event subscriptions -------------------------------------------------
 
