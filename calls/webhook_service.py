@@ -28,6 +28,7 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x
 class Outcome:
     status: int
     body: dict
+    empty: bool = False  # the PBX wants an empty body (While1), not our JSON
 
 
 def receive(project: Project, vendor: str, inbound: InboundRequest) -> Outcome:
@@ -37,20 +38,21 @@ def receive(project: Project, vendor: str, inbound: InboundRequest) -> Outcome:
     of events is absorbed at the speed of the database and applied in batches by
     calls.event_applier (docs/webhooks.md).
     """
+    empty = _adapter(project).empty_webhook_reply(inbound)
     try:
         check_source(project, inbound.remote_addr)
         _adapter(project).validate_request(inbound)
     except WebhookAuthError as exc:
         log.warning("webhook for project %s refused: %s", project.pk, exc)
         _store(project, vendor, inbound, WebhookVerdict.REFUSED, error=str(exc))
-        return Outcome(403, {"detail": "authentication failed"})
+        return Outcome(403, {"detail": "authentication failed"}, empty)
     try:
         _store(project, vendor, inbound, WebhookVerdict.QUEUED)
     except DatabaseError:
         # A 5xx makes the PBX send it again: nothing of it was kept.
         log.exception("webhook for project %s not stored", project.pk)
-        return Outcome(503, {"detail": "try again"})
-    return Outcome(200, {"queued": True})
+        return Outcome(503, {"detail": "try again"}, empty)
+    return Outcome(200, {"queued": True}, empty)
 
 
 def parse_entry(entry: WebhookRequest) -> list[NormalizedEvent]:

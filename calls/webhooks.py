@@ -134,4 +134,6 @@ class EventWebhook(View):
         if project is None:
             return JsonResponse({"detail": "unknown webhook address"}, status=403)
         outcome = receive(project, vendor, inbound_request(request))
+        if outcome.empty:
+            return HttpResponse(b"", status=outcome.status, content_type="text/plain")
         return JsonResponse(outcome.body, status=outcome.status)

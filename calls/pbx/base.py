@@ -155,6 +155,14 @@ class NormalizedEvent:
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
+class Presence(enum.StrEnum):
+    """An agent's phone as the PBX last saw it (Agent.pbx_presence)."""
+
+    REGISTERED = "registered"
+    OFFLINE = "offline"
+    UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True)
 class InboundRequest:
     """An HTTP request from a PBX, stripped of the web framework."""
@@ -208,6 +216,12 @@ class PbxAdapter:
     def test_connection(self) -> ConnectionCheck:
         raise NotImplementedError
 
+    def presence(self) -> dict[str, Presence]:
+        """Extension -> its phone's registration at the PBX, where the vendor can tell."""
+        raise NotSupported(
+            _("%(vendor)s offers no way to read the agents' phone status.") % {"vendor": self.label}
+        )
+
     def validate_request(self, request: InboundRequest) -> None:
         """Raise WebhookAuthError if the vendor would not have sent this.
 
@@ -217,3 +231,7 @@ class PbxAdapter:
 
     def parse_events(self, request: InboundRequest) -> list[NormalizedEvent]:
         raise NotImplementedError
+
+    def empty_webhook_reply(self, request: InboundRequest) -> bool:
+        """True when the PBX wants an empty body back (While1); others get our JSON."""
+        return False

@@ -14,7 +14,7 @@ import requests
 import responses
 
 from calls.pbx.base import InboundRequest, OriginateRequest, PbxConfig, PbxError
-from calls.pbx.while1 import While1Adapter
+from calls.pbx.while1.adapter import While1Adapter
 
 BASE = "http://pbx.example.test/while1"
 ENDPOINT = BASE + "/api/originate-call"
@@ -298,33 +298,6 @@ def test_missing_project_or_bad_destination_fails_before_sending(pbx):
             )
         )
     assert len(pbx.calls) == 0
-
-
-def test_connection_check_sends_no_number_and_reads_a_validation_error_as_success(pbx):
-    pbx.post(ENDPOINT, json={"has_error": True, "messages": ["Invalid caller_id"], "results": []})
-    adapter = make_adapter(credentials={"api_token": TOKEN, "api_key": "secret-key"})
-    check = adapter.test_connection()
-    assert check.ok
-    assert "accepted the API token" in check.message
-    assert "Invalid caller_id" in check.message
-    # vectors.json "adapter-test-connection": PHP's hash for {"data": {"project_id": 7}}
-    assert pbx.calls[0].request.body == (
-        b'{"data":{"project_id":7},"api_hash":"bd98f9eddf8cda89286ca53569ffb934"}'
-    )
-
-
-def test_connection_check_reports_a_wrong_token(pbx):
-    pbx.post(ENDPOINT, json=TOKEN_MISMATCH)
-    check = make_adapter().test_connection()
-    assert not check.ok
-    assert "API token" in check.message
-
-
-def test_connection_check_warns_about_an_unknown_project(pbx):
-    pbx.post(ENDPOINT, json={"has_error": True, "messages": ["Invalid project"], "results": []})
-    check = make_adapter().test_connection()
-    assert check.ok
-    assert any("project 7" in warning for warning in check.warnings)
 
 
 def test_connection_check_reports_an_unreachable_pbx():

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from calls.pbx.base import OriginateRequest, PbxConfig
 from calls.pbx.php import php_float_str, php_http_build_query
-from calls.pbx.while1 import While1Adapter, api_hash
+from calls.pbx.while1.adapter import While1Adapter, api_hash
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "while1"
 VECTORS = json.loads((FIXTURES / "vectors.json").read_text(encoding="utf-8"))["vectors"]

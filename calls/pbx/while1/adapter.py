@@ -1,11 +1,13 @@
-"""While1 Voice: click-to-call through ``/api/originate-call``.
+"""While1 Voice: click-to-call through ``/api/originate-call``; events in; phone status.
 
 The dialect (docs/vendors/while1.md has the details and our assumptions):
 ``POST {base}/api/originate-call`` with ``Authorization: Bearer <api_token>`` and a
 JSON body ``{"data": {...}, "api_hash": md5(http_build_query(params) . api_key)}``.
 The PBX is PHP: it decodes the JSON and recomputes the hash with PHP's own
 ``http_build_query``, so ours must match it byte for byte, hence the port below.
-While1 documents no call events; its PBX sends our generic JSON events.
+Call events come as While1's own "Send Events" GETs (events.py); the sandbox PBX may
+still send our generic JSON events, which are read as before. "Test connection" and the
+agents' phone status use the read-only ``/api/users-status`` (presence.py).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from http import HTTPStatus
 from typing import Any
 
 import phonenumbers
@@ -24,15 +25,20 @@ import requests
 from calls.pbx.base import (
     ConnectionCheck,
     CredentialField,
+    InboundRequest,
+    NormalizedEvent,
     OriginateRequest,
     OriginateResult,
     PbxAdapter,
     PbxError,
+    Presence,
 )
 from calls.pbx.generic import GenericEvents
 from calls.pbx.http import send
 from calls.pbx.php import php_http_build_query
 from calls.pbx.redact import redact
+from calls.pbx.while1 import events, presence
+from calls.pbx.while1.replies import json_reply, problem, texts_of
 from calls.pbx.words import gettext as _
 
 log = logging.getLogger("calls.pbx.while1")
@@ -82,37 +88,6 @@ def format_caller_id(number: str, dial_format: str = "e164", region: str = "") -
     return text if text.startswith("+") else re.sub(r"\D", "", text)
 
 
-# --- replies ----------------------------------------------------------------------
-
-
-def _texts(value: Any, *, codes: bool = True) -> tuple[list[str], str | None]:
-    """Vendor texts from a list, or from a dict keyed by error code (first code kept)."""
-    if isinstance(value, Mapping):
-        if not codes:
-            return [str(text) for text in value.values()], None
-        texts = [f"{text} (code {code})" for code, text in value.items()]
-        return texts, (str(next(iter(value))) if value else None)
-    if isinstance(value, list | tuple):
-        return [str(text) for text in value], None
-    return ([str(value)] if value else []), None
-
-
-def _json_reply(response: requests.Response) -> dict[str, Any] | None:
-    """The While1 reply object, or None when the body is not one."""
-    try:
-        data = response.json()
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) and "has_error" in data else None
-
-
-def _status_words(code: int) -> str:
-    try:
-        return f"HTTP {code} {HTTPStatus(code).phrase}"
-    except ValueError:
-        return f"HTTP {code}"
-
-
 class While1Adapter(GenericEvents, PbxAdapter):
     vendor = "while1"
     label = "While1 Voice"
@@ -138,18 +113,28 @@ class While1Adapter(GenericEvents, PbxAdapter):
         return self._result(response, answered_on_success=async_mode == 0)
 
     def test_connection(self) -> ConnectionCheck:
-        """Send originate-call without a number: it can ring nobody, but its
-        answer tells an accepted token (a validation error) from a refused one.
+        """Read users-status: harmless, and its answer tells a good token from a bad one."""
+        return presence.check(self)
 
-        While1 documents no read-only endpoint; see docs/vendors/while1.md.
-        """
-        project_id = self.config.settings.get("project_id")
-        data = {"project_id": _project_id(project_id)} if project_id else {}
-        try:
-            response = self._post(data, self.config.read_timeout)
-        except PbxError as exc:
-            return ConnectionCheck(ok=False, message=exc.message)
-        return self._check(response, project_id)
+    def presence(self) -> dict[str, Presence]:
+        return presence.read(self)
+
+    # --- events in ---
+
+    def validate_request(self, request: InboundRequest) -> None:
+        """While1's GETs carry no signature (the URL token is their only proof); our
+        generic JSON events keep theirs when the project has a signing secret."""
+        if not events.is_while1_event(request):
+            super().validate_request(request)
+
+    def parse_events(self, request: InboundRequest) -> list[NormalizedEvent]:
+        if events.is_while1_event(request):
+            return events.parse_events(request)
+        return super().parse_events(request)
+
+    def empty_webhook_reply(self, request: InboundRequest) -> bool:
+        # The Send_Events page: "an empty content with header 200".
+        return events.is_while1_event(request)
 
     # --- request building ---
 
@@ -188,8 +173,8 @@ class While1Adapter(GenericEvents, PbxAdapter):
             data["vars"] = variables
         return data
 
-    def _body(self, data: Mapping[str, Any]) -> bytes:
-        params: dict[str, Any] = {"data": data}
+    def _body(self, unsigned: Mapping[str, Any]) -> bytes:
+        params: dict[str, Any] = dict(unsigned)
         api_key = self.config.credentials.get("api_key", "")
         if api_key:
             # Hash exactly what is sent, before api_hash joins it, as the PHP sample does.
@@ -199,15 +184,21 @@ class While1Adapter(GenericEvents, PbxAdapter):
         return text.encode()
 
     def _post(self, data: Mapping[str, Any], read_timeout: float) -> requests.Response:
+        return self.post_signed(ORIGINATE_PATH, {"data": data}, read_timeout)
+
+    def post_signed(
+        self, path: str, params: Mapping[str, Any], read_timeout: float
+    ) -> requests.Response:
+        """POST ``params`` as JSON with the Bearer token and, when there is a key, api_hash."""
         token = self.config.credentials.get("api_token", "")
         if not token:
             raise PbxError(_("The While1 Voice account has no API token; enter it and save."))
-        body = self._body(data)
-        log.debug("While1 Voice originate-call %s", redact(body.decode()))
+        body = self._body(params)
+        log.debug("While1 Voice %s %s", path, redact(body.decode()))
         return send(
             self.session,
             "POST",
-            self.config.base_url.rstrip("/") + ORIGINATE_PATH,
+            self.config.base_url.rstrip("/") + path,
             vendor_label=self.label,
             timeout=(self.config.connect_timeout, read_timeout),
             data=body,
@@ -228,10 +219,10 @@ class While1Adapter(GenericEvents, PbxAdapter):
     # --- reply parsing ---
 
     def _result(self, response: requests.Response, *, answered_on_success: bool) -> OriginateResult:
-        reply = _json_reply(response)
+        reply = json_reply(response)
         problem = self._problem(response, reply)
-        texts, code = _texts(reply.get("messages")) if reply else ([], None)
-        warnings = tuple(_texts(reply.get("warnings"), codes=False)[0]) if reply else ()
+        texts, code = texts_of(reply.get("messages")) if reply else ([], None)
+        warnings = tuple(texts_of(reply.get("warnings"), codes=False)[0]) if reply else ()
         for warning in warnings:
             log.warning("While1 Voice warned: %s", warning)
         if problem:
@@ -245,7 +236,7 @@ class While1Adapter(GenericEvents, PbxAdapter):
                 warnings=warnings,
                 vendor_code=code,
             )
-        results = _texts(reply.get("results"), codes=False)[0]
+        results = texts_of(reply.get("results"), codes=False)[0]
         return OriginateResult(
             ok=True,
             message="; ".join(results)
@@ -255,70 +246,7 @@ class While1Adapter(GenericEvents, PbxAdapter):
         )
 
     def _problem(self, response: requests.Response, reply: dict[str, Any] | None) -> str:
-        """A sentence when the reply is not a plain While1 answer about the call."""
-        texts = _texts(reply.get("messages"))[0] if reply else []
-        said = f" ({'; '.join(texts)})" if texts else ""
-        # Only a refusal's words count: a success never means a bad token.
-        words = " ".join(texts).lower() if reply and reply["has_error"] else ""
-        if response.status_code in (401, 403) or "token" in words:
-            return _(
-                "%(vendor)s did not accept the API token%(said)s. Copy the API token from the "
-                "PBX (Settings :: Parameters) into this PBX account again."
-            ) % {"vendor": self.label, "said": said}
-        if "hash" in words:
-            return _(
-                "%(vendor)s rejected the request hash%(said)s. Make the API key here match the "
-                "one in the PBX's Settings :: Parameters (leave it empty only if the PBX has none)."
-            ) % {"vendor": self.label, "said": said}
-        if reply is not None and reply["has_error"]:
-            return ""  # the vendor's own words say what went wrong, whatever the status
-        if 300 <= response.status_code < 400:
-            where = redact(response.headers.get("Location", "")) or _("elsewhere")
-            return _(
-                "%(vendor)s redirected the request to %(where)s; "
-                "set the PBX address to the address it redirects to."
-            ) % {"vendor": self.label, "where": where}
-        if not 200 <= response.status_code < 300:
-            hint = " " + _("Check the PBX address.") if response.status_code == 404 else ""
-            return (
-                _(
-                    "%(vendor)s answered %(status)s%(said)s instead of a result; check on the PBX "
-                    "whether the call was placed before trying again."
-                )
-                % {
-                    "vendor": self.label,
-                    "status": _status_words(response.status_code),
-                    "said": said,
-                }
-                + hint
-            )
-        if reply is None:
-            kind = response.headers.get("Content-Type", "").split(";")[0] or _("no content type")
-            return _(
-                "%(vendor)s answered with something that is not its JSON reply (%(kind)s); "
-                "check that the PBX address is the PBX's base URL, without /api/..."
-            ) % {"vendor": self.label, "kind": kind}
-        return ""
-
-    def _check(self, response: requests.Response, project_id: Any) -> ConnectionCheck:
-        reply = _json_reply(response)
-        problem = self._problem(response, reply)
-        warnings = tuple(_texts(reply.get("warnings"), codes=False)[0]) if reply else ()
-        if problem:
-            return ConnectionCheck(ok=False, message=problem, warnings=warnings)
-        texts = _texts(reply.get("messages"))[0]
-        said = "; ".join(texts)
-        if project_id and "project" in said.lower():
-            warnings += (
-                _("%(vendor)s may not know project %(project)s: %(said)s")
-                % {"vendor": self.label, "project": project_id, "said": said},
-            )
-        message = _("%(vendor)s accepted the API token.") % {"vendor": self.label}
-        if said:
-            message += " " + _(
-                "It answered the test request, which rings nobody, with: %(said)s"
-            ) % {"said": said}
-        return ConnectionCheck(ok=True, message=message, warnings=warnings)
+        return problem(self.label, response, reply)
 
 
 def _project_id(value: Any) -> Any:
