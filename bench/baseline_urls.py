@@ -16,11 +16,17 @@ from django.views.decorators.csrf import csrf_exempt
 from pbxportal.urls import urlpatterns as product_urls
 
 BASELINE_TABLE = "bench_baseline_insert"
-CREATE_TABLE = (
-    f"CREATE TABLE IF NOT EXISTS {BASELINE_TABLE} "
-    "(id bigserial PRIMARY KEY, body text NOT NULL, "
-    "received_at timestamptz NOT NULL DEFAULT now())"
-)
+_COLUMNS = {
+    "postgresql": "id bigserial PRIMARY KEY, body text NOT NULL, "
+    "received_at timestamptz NOT NULL DEFAULT now()",
+    # `--smoke` runs on the embedded default
+    "sqlite": "id integer PRIMARY KEY AUTOINCREMENT, body text NOT NULL, "
+    "received_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP",
+}
+
+
+def create_table_sql(vendor: str) -> str:
+    return f"CREATE TABLE IF NOT EXISTS {BASELINE_TABLE} ({_COLUMNS[vendor]})"
 
 
 @csrf_exempt

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -21,25 +20,21 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "bench" / "webhooks.lua"
 SETTINGS = "bench.baseline_settings"
-PG_ADMIN = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 
 
-def database_url(name: str) -> str:
-    return f"{PG_ADMIN}/{name}"
-
-
-def use_django(name: str, redis_url: str = "") -> dict[str, str]:
+def use_django(url: str, var_dir: Path, redis_url: str = "") -> dict[str, str]:
     """Point this process (and the env given to children) at the bench database."""
     env = {
         "DJANGO_SETTINGS_MODULE": SETTINGS,
-        "DATABASE_URL": database_url(name),
+        "DATABASE_URL": url,
+        "PBXPORTAL_VAR_DIR": str(var_dir),
         "REDIS_URL": redis_url,
         "CONN_MAX_AGE": "600",
         "DEBUG": "0",
@@ -52,27 +47,6 @@ def use_django(name: str, redis_url: str = "") -> dict[str, str]:
 
     django.setup()
     return {**os.environ, **env}
-
-
-@contextmanager
-def postgres_database(name: str) -> Iterator[None]:
-    """A fresh database ``name`` (it must contain 'bench'), dropped afterwards."""
-    import psycopg
-
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or "bench" not in name:
-        raise SystemExit(f"refusing to recreate database {name!r}: its name must contain 'bench'")
-    admin = f"{PG_ADMIN}/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:
@@ -89,9 +63,9 @@ def _up(url: str) -> bool:
         return False
 
 
-def log_path(name: str) -> Path:
-    """gunicorn's log, kept after the run (var/ is not in git)."""
-    folder = ROOT / "var" / "bench"
+def log_path(name: str, folder: Path | None = None) -> Path:
+    """gunicorn's log, kept after the run in var/bench/ (not in git) unless ``folder``."""
+    folder = folder or ROOT / "var" / "bench"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}-gunicorn.log"
     path.write_bytes(b"")
@@ -279,10 +253,20 @@ def machine() -> str:
 
 
 def run_in_fresh_database(run, args, db_name: str, prefix: str) -> int:
-    """A wrk benchmark's main: wrk present, a scratch folder and database, total time."""
+    """A wrk benchmark's main: wrk present, a scratch folder and database, total time.
+
+    ``run(args, folder, url)``; with ``args.smoke`` the database is the test run's
+    (bench_db.database_url) and the logs stay in the scratch folder.
+    """
+    from bench_db import database_url, is_postgres
+    from bench_processes import postgres_database
+
     need_wrk()
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix=prefix) as tmp, postgres_database(db_name):
-        run(args, Path(tmp))
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp, ExitStack() as stack:
+        url = database_url(db_name, args.smoke, Path(tmp))
+        if is_postgres(url):
+            stack.enter_context(postgres_database(url))
+        run(args, Path(tmp), url)
     print(f"total {time.monotonic() - started:.0f} s")
     return 0

@@ -14,6 +14,7 @@ its wall time and peak RSS (VmHWM) against its RSS before the export.
 
     .venv/bin/python bench/history.py                 # 1,000,000 calls
     .venv/bin/python bench/history.py --calls 100000  # a quicker look
+    .venv/bin/python bench/history.py --smoke         # seconds: proves it still runs
 """
 
 from __future__ import annotations
@@ -26,16 +27,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bench_db import check, database_url, is_postgres
 from bench_processes import postgres_database
 from history_data import FIRST, LAST, load  # bench/ is on sys.path: the script's folder
 from measure import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pbxportal_bench_history"
+DB_NAME = "pbxportal_bench_history"
+SMOKE = {"calls": 1500, "reps": 2}
 
 
 def configure(url: str, var_dir: str) -> None:
@@ -69,7 +73,8 @@ def scenarios(world: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
     weeks = [(today - timedelta(days=7 * i + 7), today - timedelta(days=7 * i)) for i in range(12)]
     statuses = ["busy", "no_answer", "completed", "missed", "failed", "canceled"]
     deep = []
-    for page in range(200, 210):  # the cursor that ends page N-1 starts page N
+    first = min(200, max(2, world["calls"] // 50 - 10))  # page 200, or as deep as there is
+    for page in range(first, first + 10):  # the cursor that ends page N-1 starts page N
         last = ordered(Call.objects.all(), Sort.NEWEST)[(page - 1) * 50 - 1]
         deep.append({"after": cursor_for(last, Sort.NEWEST)})
     return {
@@ -123,9 +128,14 @@ def time_scenario(client, params: list[dict[str, str]], reps: int) -> tuple[dict
     with CaptureQueriesContext(connection) as queries:
         client.get("/history/", params[0])
     page_sql = next(q["sql"] for q in queries if 'FROM "calls_call"' in q["sql"])
+    explain = (
+        "EXPLAIN (ANALYZE, BUFFERS) "
+        if connection.vendor == "postgresql"
+        else "EXPLAIN QUERY PLAN "
+    )
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + page_sql)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(explain + page_sql)
+        plan = "\n".join(" ".join(str(c) for c in row) for row in cursor.fetchall())
     return {"request": _stats(request_ms), "selector": _stats(selector_ms)}, plan
 
 
@@ -144,7 +154,7 @@ def offset_contrast() -> float:
     with connection.cursor() as cursor:
         started = time.perf_counter()
         cursor.execute(
-            "SELECT id FROM calls_call ORDER BY requested_at DESC, id DESC OFFSET 9950 LIMIT 51"
+            "SELECT id FROM calls_call ORDER BY requested_at DESC, id DESC LIMIT 51 OFFSET 9950"
         )
         cursor.fetchall()
         return round((time.perf_counter() - started) * 1000, 1)
@@ -198,7 +208,7 @@ def run(args) -> dict[str, Any]:
     from django.contrib.auth.models import User
     from django.test import Client
 
-    world = load(args.calls)
+    world = {**load(args.calls), "calls": args.calls}
     result: dict[str, Any] = {k: round(v, 1) for k, v in world.items() if k.endswith("_s")}
     result["calls"] = args.calls
     client = Client()
@@ -218,18 +228,37 @@ def run(args) -> dict[str, Any]:
     result["offset_page_200_sql_ms"] = offset_contrast()
     result["load_average"] = Path("/proc/loadavg").read_text().split()[:3]
     result["export"] = measure_export(args.url, os.environ["PBXPORTAL_VAR_DIR"])
+    Path(args.plans).parent.mkdir(parents=True, exist_ok=True)
     Path(args.plans).write_text("\n\n".join(f"## {k}\n{v}" for k, v in plans.items()))
     return result
+
+
+def check_smoke(result: dict[str, Any]) -> None:
+    pages = result["pages_ms"]
+    figures = {f"{name} {part} p50": v[part]["p50"] for name, v in pages.items() for part in v}
+    figures["export seconds"] = result["export"]["seconds"]
+    figures["export peak RSS MB"] = result["export"]["peak_rss_mb"]
+    check(
+        "history",
+        figures,
+        {
+            "every scenario measured": len(pages) == 9,
+            "the export holds every call": result["export"]["rows"] == result["calls"],
+        },
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--reps", type=int, default=60)
-    parser.add_argument("--url", default=DEFAULT_URL)
+    parser.add_argument("--url", help=f"the bench database (default: {DB_NAME} on BENCH_PG)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
         "--plans", default=str(ROOT / "var" / "bench-history-plans.txt"), help="EXPLAIN output"
+    )
+    parser.add_argument(
+        "--smoke", action="store_true", help=f"{SMOKE} on the configured database; checks"
     )
     parser.add_argument("--export-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--var", help=argparse.SUPPRESS)
@@ -238,11 +267,20 @@ def main() -> None:
         configure(args.url, args.var)
         export_child()
         return
+    if args.smoke:
+        vars(args).update(SMOKE)
     with tempfile.TemporaryDirectory(prefix="bench-history-") as var_dir:
+        if args.smoke:
+            args.plans = str(Path(var_dir) / "plans.txt")
+        args.url = args.url or database_url(DB_NAME, args.smoke, Path(var_dir))
         configure(args.url, var_dir)
-        with postgres_database(args.url, args.keep):
+        with ExitStack() as stack:
+            if is_postgres(args.url):
+                stack.enter_context(postgres_database(args.url, args.keep))
             result = run(args)
     print(json.dumps(result, indent=2))
+    if args.smoke:
+        check_smoke(result)
 
 
 if __name__ == "__main__":

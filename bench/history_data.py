@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from importlib import import_module
 from typing import Any
@@ -59,22 +60,24 @@ def load_people() -> dict[str, Any]:
 
 
 CONTACTS_SQL = """
-INSERT INTO contacts_contact (project_id, name, company, crm_url, created_at, updated_at)
+INSERT INTO contacts_contact (project_id, name, company, crm_url, created_at, updated_at
+  {more_columns})
 SELECT (%(projects)s::bigint[])[1 + n %% 3],
        (%(first)s::text[])[1 + n %% 10] || ' ' || (%(last)s::text[])[1 + (n / 10) %% 9]
-         || ' ' || n, '', '', now(), now()
+         || ' ' || n, '', '', now(), now() {more_values}
 FROM generate_series(0, %(contacts)s - 1) n ORDER BY n
 """
 PHONES_SQL = """
-INSERT INTO contacts_contactphone (contact_id, project_id, number, label)
+INSERT INTO contacts_contactphone (contact_id, project_id, number, label {more_columns})
 SELECT c.id, c.project_id, '+40722' || lpad((c.id - %(base)s)::text, 6, '0'), 'mobile'
+  {more_values}
 FROM contacts_contact c
 """
 
 CALLS_SQL = """
 INSERT INTO calls_call (external_id, project_id, agent_id, contact_id, direction, remote_number,
   status, vendor_call_id, idempotency_key, requested_at, answered_at, ended_at, duration,
-  failure_reason, disposition_id, note, recording_url, updated_at)
+  failure_reason, disposition_id, note, recording_url, updated_at {more_columns})
 SELECT gen_random_uuid(), (%(projects)s::bigint[])[1 + p],
   (%(agents)s::bigint[])[1 + (%(offsets)s::int[])[1 + p]
                           + floor(ra * (%(counts)s::int[])[1 + p])::int],
@@ -87,7 +90,7 @@ SELECT gen_random_uuid(), (%(projects)s::bigint[])[1 + p],
   CASE WHEN status = 'completed' AND rp < 0.7
        THEN (%(dispositions)s::bigint[])[1 + p * 5 + floor(rp / 0.7 * 5)::int] END,
   CASE WHEN rp > 0.9 THEN 'Call back next week' ELSE '' END, '',
-  at + interval '12 seconds' + make_interval(secs => coalesce(talk, 0))
+  at + interval '12 seconds' + make_interval(secs => coalesce(talk, 0)) {more_values}
 FROM (
   SELECT s.*, CASE WHEN status = 'completed' THEN 5 + floor(rt * 600)::int END AS talk
   FROM (
@@ -106,6 +109,7 @@ FROM (
 
 
 def load(calls: int) -> dict[str, Any]:
+    """Migrate, load the world (SQL on PostgreSQL, Python elsewhere), index, ANALYZE."""
     from django.core.management import call_command
     from django.db import connection
 
@@ -126,20 +130,40 @@ def load(calls: int) -> dict[str, Any]:
         "days": DAYS,
         "calls": calls,
     }
+    postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM contacts_contact")
         params["base"] = cursor.fetchone()[0]
-        cursor.execute(CONTACTS_SQL, params)
-        cursor.execute(PHONES_SQL, params)
+        if postgres:
+            _insert(cursor, CONTACTS_SQL, params)
+            _insert(cursor, PHONES_SQL, params)
         timings["setup_s"] = time.perf_counter() - started
         started = time.perf_counter()
-        cursor.execute(CALLS_SQL, params)
+        if postgres:
+            _insert(cursor, CALLS_SQL, params)
+        else:  # SQLite (a --smoke run): the same shape of data, small
+            from history_rows import load_rows
+
+            load_rows(params)
         timings["load_calls_s"] = time.perf_counter() - started
     started = time.perf_counter()
     with connection.schema_editor(atomic=False) as editor:
         history_indexes.create(None, editor)
     timings["history_indexes_s"] = time.perf_counter() - started
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE calls_call")
+        if postgres:
+            cursor.execute("VACUUM ANALYZE calls_call")
         cursor.execute("ANALYZE")
     return {**world, **timings}
+
+
+def _insert(cursor, sql: str, params: dict) -> None:
+    """One of the INSERT ... SELECT above, with the model's default for every NOT NULL
+    column it does not name."""
+    from bench_db import with_defaults
+    from django.apps import apps
+
+    table, columns = re.search(r"INSERT INTO (\w+) \(([^)]*?)\s*\{more_columns\}", sql).groups()
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    given = [c.strip() for c in columns.split(",")]
+    cursor.execute(with_defaults(sql, model, given, params), params)

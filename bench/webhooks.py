@@ -1,6 +1,7 @@
 """Webhook ingestion throughput, latency and correctness against baseline A, run by hand.
 
     .venv/bin/python bench/webhooks.py [--calls 4000] [--baseline-seconds 10]
+    .venv/bin/python bench/webhooks.py --smoke   # seconds, the test run's database
 
 On a fresh PostgreSQL database (pbxportal_bench_hooks, dropped at the end) it
 creates a Telphin project with agents and outbound calls (vendor_call_id = the
@@ -22,6 +23,7 @@ stored event and log rows are counted. Results: docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -30,9 +32,9 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
+import bench_db
 import harness
 from webhooks_traffic import (
-    AGENTS,
     START_STATUS,
     BenchCall,
     delivery_order,
@@ -42,37 +44,45 @@ from webhooks_traffic import (
 )
 
 DB_NAME = "pbxportal_bench_hooks"
+SMOKE = {"calls": 40, "baseline_seconds": 1, "max_seconds": 30, "warm_calls": 10}
 
 
 def create_world(calls: list[BenchCall]):
-    """Migrate, then the Telphin project, its agents and one outbound call per BenchCall."""
+    """Migrate, then the Telphin project and one agent with one outbound call in progress
+    per BenchCall (one active outbound call per agent: constraint call_one_active_outbound)."""
     from django.contrib.auth.models import User
     from django.core.management import call_command
     from django.db import connection
 
-    from bench.baseline_urls import CREATE_TABLE
+    from bench.baseline_urls import create_table_sql
     from calls.models import Agent, Call, PbxAccount, Project
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
-        cursor.execute(CREATE_TABLE)
+        cursor.execute(create_table_sql(connection.vendor))
     account = PbxAccount(name="bench telphin", vendor="telphin", base_url="http://127.0.0.1:9")
     account.set_credentials({"client_id": "bench", "client_secret": "bench-secret"})
     account.save()
     project = Project.objects.create(name="bench", pbx_account=account, region="RO")
-    users = User.objects.bulk_create(User(username=f"bench{n}") for n in range(AGENTS))
+    users = User.objects.bulk_create(
+        (User(username=f"bench{n}") for n in range(len(calls))), batch_size=2000
+    )
     agents = Agent.objects.bulk_create(
-        Agent(user=u, project=project, extension=f"000*{100 + n}") for n, u in enumerate(users)
+        (
+            Agent(user=u, project=project, extension=c.extension)
+            for u, c in zip(users, calls, strict=True)
+        ),
+        batch_size=2000,
     )
     Call.objects.bulk_create(
         (
             Call(
                 project=project,
-                agent=agents[i % AGENTS],
+                agent=agents[i],
                 direction="outbound",
                 remote_number=c.number,
                 status=START_STATUS,
-                vendor_call_id=c.api_id,
+                vendor_call_id=c.call_id,
             )
             for i, c in enumerate(calls)
         ),
@@ -103,8 +113,8 @@ def check(
         "vendor_call_id", "status", "answered_at", "ended_at", "duration", "failure_reason"
     )
     wrong = Counter()
-    for api_id, *got in rows:
-        want = finals.get(api_id)
+    for call_id, *got in rows:
+        want = finals.get(call_id)
         if want is None:
             continue
         if tuple(got) != want:
@@ -124,8 +134,8 @@ def check(
     }
 
 
-def run(args: argparse.Namespace, work: Path) -> None:
-    env = harness.use_django(DB_NAME, args.redis)
+def run(args: argparse.Namespace, work: Path, url: str) -> None:
+    env = harness.use_django(url, work, args.redis)
     rng = random.Random(args.seed)
     calls = make_calls(args.calls, rng)
     order = delivery_order(calls, rng)
@@ -136,18 +146,21 @@ def run(args: argparse.Namespace, work: Path) -> None:
     baseline_file = harness.write_requests(
         work / "baseline.txt", [("POST", "/bench/insert/", b) for b in order[:2000]]
     )
-    warm_file = harness.write_requests(work / "warm.txt", warm_up_lines(project.webhook_token, 300))
+    warm_file = harness.write_requests(
+        work / "warm.txt", warm_up_lines(project.webhook_token, args.warm_calls)
+    )
     distinct = sum(len(c.events) for c in calls)
     print(f"{len(calls)} calls, {len(order)} deliveries ({len(order) - distinct} duplicates)")
-    applier_log = harness.log_path("hooks").with_name("hooks-applier.log")
-    with harness.gunicorn(env, harness.log_path("hooks")) as base, ExitStack() as applier:
+    logs = work if args.smoke else None
+    applier_log = harness.log_path("hooks", logs).with_name("hooks-applier.log")
+    with harness.gunicorn(env, harness.log_path("hooks", logs)) as base, ExitStack() as applier:
 
         def start_applier() -> None:
             applier.enter_context(harness.event_applier(env, applier_log, args.applier_nice))
 
         start_applier()
         harness.run_wrk("warm-up", base, warm_file, seconds=20, once=True)
-        harness.run_wrk("warm-up", base, baseline_file, seconds=2)
+        harness.run_wrk("warm-up", base, baseline_file, seconds=min(2, args.baseline_seconds))
         wait_for_drain(args.max_seconds)
         since = high_water()
         a1 = harness.run_wrk(
@@ -227,16 +240,40 @@ def report(
         "p99 <= 50 ms": hooks.p99_ms <= 50,
         "0 lost or wrongly final": verdict["lost"] == verdict["wrongly_final"] == 0,
         "every event stored once": verdict["events_stored"] == verdict["events_expected"],
+        "every event found its call": verdict["events_without_call"] == 0,
         "every delivery answered 200": hooks.non200 == 0
         and hooks.answered == verdict["deliveries"],
     }
     for name, ok in met.items():
         print(f"  {'MET   ' if ok else 'MISSED'} {name}")
+    if args.smoke:
+        check_smoke(rows, ratio, verdict, timing)
+
+
+def check_smoke(rows: list[harness.WrkResult], ratio: float, verdict: dict, timing: dict) -> None:
+    """Figures that are numbers, and the correctness the full run promises; no timings."""
+    figures = {f"{r.label} {k}": getattr(r, k) for r in rows for k in ("rate", "p50_ms")}
+    figures |= {"ratio": ratio, "applied per s": timing["applied_per_s"]}
+    figures["queue wait p50 ms"] = timing["wait_p50_ms"]
+    hooks = rows[1]
+    bench_db.check(
+        "webhooks",
+        figures,
+        {
+            "0 lost or wrongly final": verdict["lost"] == verdict["wrongly_final"] == 0,
+            "every event stored once": verdict["events_stored"] == verdict["events_expected"],
+            "every delivery answered 200": hooks.non200 == 0
+            and hooks.answered == verdict["deliveries"],
+            "every delivery applied": verdict["log_rows"] == verdict["deliveries"],
+            "every event found its call": verdict["events_without_call"] == 0,
+        },
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=4000)
+    parser.add_argument("--warm-calls", type=int, default=300, help="calls of warm-up events")
     parser.add_argument("--baseline-seconds", type=int, default=10)
     parser.add_argument("--max-seconds", type=int, default=120, help="bound on the event run")
     parser.add_argument("--seed", type=int, default=20251127)
@@ -257,7 +294,14 @@ def main() -> int:
         default=0,
         help="run the event applier under nice -n N (0: same priority as gunicorn)",
     )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help=f"{SMOKE}, the test run's DATABASE_URL / REDIS_URL (else SQLite, no Redis); checks",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        vars(args).update(SMOKE, redis=os.environ.get("REDIS_URL", ""))
     return harness.run_in_fresh_database(run, args, DB_NAME, "bench-hooks-")
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode
 
-AGENTS = 50
 LIVE_CALLS = 200  # calls in progress at once in the delivery order
 DUPLICATE_SHARE = 0.05
 START_STATUS = "agent_ringing"  # where a Telphin call is once its callback was accepted
@@ -20,7 +19,7 @@ SCENARIOS = {"answered": 65, "BUSY": 15, "NOANSWER": 12, "CANCEL": 5, "CHANUNAVA
 
 @dataclass
 class BenchCall:
-    api_id: str
+    call_id: str
     extension: str
     number: str
     events: list[str]  # form-encoded bodies, in the order Telphin made them
@@ -39,7 +38,8 @@ def telphin_event(
         "EventType": kind,
         "CallID": call_id,
         "SubCallID": sub_id,
-        "CallAPIID": call.api_id,
+        # live events write CallAPIID as <digits>-<the CallID as a dashed UUID>
+        "CallAPIID": f"3584709739-{uuid.UUID(call.call_id)}",
         "CallerIDNum": call.extension,
         "CallerIDName": "Bench Agent",
         "CalledDID": "",
@@ -63,12 +63,13 @@ def make_calls(count: int, rng: random.Random) -> list[BenchCall]:
     calls = []
     for i in range(count):
         call = BenchCall(
-            api_id=f"3584-{uuid.UUID(int=rng.getrandbits(128))}",
-            extension=f"000*{100 + i % AGENTS}",
+            call_id=uuid.UUID(int=rng.getrandbits(128)).hex,  # CallID: what our Call keeps
+            # its own agent: all calls start in progress, and an agent has one at a time
+            extension=f"000*{100 + i}",
             number=f"+4072{i:07d}",
             events=[],
         )
-        call_id, sub_id = uuid.UUID(int=rng.getrandbits(128)).hex, f"{i:032x}"
+        call_id, sub_id = call.call_id, f"{i:032x}"
         t = start_us + i * 50_000
         outcome = rng.choices(names, weights)[0]
 
@@ -129,9 +130,10 @@ def expected_finals(calls: list[BenchCall]) -> dict[str, tuple]:
                 leg=event.leg,
                 outcome=event.outcome,
                 reason=event.reason,
+                talk_seconds=event.talk_seconds,  # the PBX's talk time wins (event_service)
             )
             state = states.apply(state, facts)
-        finals[call.api_id] = (
+        finals[call.call_id] = (
             state.status,
             state.answered_at,
             state.ended_at,
@@ -146,11 +148,9 @@ def _fields(body: str):
 
 
 def warm_up_lines(token: str, count: int) -> list[tuple[str, str, str]]:
-    """Events for a call that does not exist: exercises the whole path, changes no call."""
+    """Events for calls that do not exist (CallIDs of another seed): exercises the whole
+    path, changes no call."""
     rng = random.Random(99)
     ghost = make_calls(count, rng)
-    for call in ghost:
-        call.api_id = "warmup-" + call.api_id
-        call.events = [b.replace("CallAPIID=3584-", "CallAPIID=warmup-3584-") for b in call.events]
     hook = f"/hooks/telphin/{token}/"
     return [("POST", hook, body) for c in ghost for body in c.events]
