@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from sandbox.dialects.telphin_events import render_telphin
 from sandbox.simulator import Call
 from sandbox.web import mask_url
 
@@ -30,10 +31,6 @@ log = logging.getLogger("sandbox.events")
 MAX_ATTEMPTS = 4
 CONNECT_READ_TIMEOUT = 5.0  # urllib has one timeout for connect and each read
 RETRY_STATUSES = {408, 425, 429}  # plus every 5xx: the receiver may succeed later
-TELPHIN_STATUS = {
-    "completed": "ANSWER", "no_answer": "NOANSWER", "busy": "BUSY",
-    "canceled": "CANCEL", "failed": "CHANUNAVAIL",
-}
 
 Targets = Callable[[Call, str], list[dict[str, Any]]]
 
@@ -73,35 +70,6 @@ def _telphin_type(call: Call, step: dict[str, Any]) -> str:
     if call.direction == "outbound" and step["leg"] == "agent" and step["event"] != "hangup":
         return ""
     return step["event"]
-
-
-def render_telphin(call: Call, step: dict[str, Any]) -> dict[str, str]:
-    info = call.info
-    ext = info.get("telphin_extension") or {}
-    outbound = call.direction == "outbound"
-    fields = {
-        "EventType": step["event"], "CallID": info["telphin_call_id"],
-        "SubCallID": f"{info['telphin_call_id']}-{1 if step['leg'] == 'agent' else 2}",
-        "CallAPIID": info.get("call_api_id", ""),
-        "CallerIDNum": info.get("caller_id_number") or (ext.get("name", "") if outbound
-                                                       else info.get("customer", "")),
-        "CallerIDName": info.get("caller_id_name", ""),
-        "CalledDID": "" if outbound else info.get("to", ""),
-        "CalledNumber": info.get("customer", "") if outbound else info.get("to", ""),
-        "CallerExtension": ext.get("name", "") if outbound else "",
-        "CallerExtensionID": str(ext.get("id", "")) if outbound else "",
-        "CalledExtension": "" if outbound else ext.get("name", ""),
-        "CalledExtensionID": "" if outbound else str(ext.get("id", "")),
-        "CallFlow": "out" if outbound else "in",
-        "EventTime": str(int(step["time"] * 1_000_000)),
-    }
-    if step["event"] == "answer":
-        fields["CallStatus"] = "ANSWER"
-    if step["event"] == "hangup":
-        fields["CallStatus"] = TELPHIN_STATUS.get(step["status"], "CONGESTION")
-        answered = call.legs.get(step["leg"], {}).get("answered_at")
-        fields["Duration"] = str(int((step["time"] - answered) * 1_000_000) if answered else 0)
-    return fields
 
 
 def _request(target: dict[str, Any]) -> urllib.request.Request:

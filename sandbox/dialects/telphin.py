@@ -1,5 +1,5 @@
-"""Telphin: OAuth client credentials, extensions, callback, and event subscriptions
-(telphin-extension-events; callback shape from docs/sandbox-contract.md).
+"""Telphin: OAuth client credentials, paged extensions, callback, event subscriptions and
+current calls (telphin-extension-events; live shapes in sandbox/dialects/telphin_events.py).
 
 Callback caller ids, as Telphin's callback page defines them: ``src_caller_id_name`` /
 ``src_caller_id_number`` are what the ``src_num`` phone (the agent's, rung first)
@@ -21,6 +21,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from sandbox import simulator
+from sandbox.dialects.telphin_events import call_api_id, current_call_row
 from sandbox.web import Request, Response, empty_response, json_response
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ API = "/api/ver1.0"
 EVENT_TYPES = ("dial-in", "dial-out", "answer", "hangup", "message-in", "message-out")
 _EVENT_PATH = re.compile(r"/extension/(\d+)/event(?:/(\d+))?")
 _CALLBACK_PATH = re.compile(r"/extension/(\d+)/callback")
+_CURRENT_PATH = re.compile(r"/extension/(\d+)/current_calls(?:/([\w-]+))?")
 CALLER_ID_FIELDS = (
     "caller_id_name",
     "caller_id_number",
@@ -100,8 +102,10 @@ def handle(sbx: Sandbox, request: Request) -> Response:
 
 def route(sbx: Sandbox, account: dict, request: Request, path: str) -> Response:
     if path == "/client/@me/extension" and request.method == "GET":
-        extensions = [{"type": "phone", "status": "active", **e} for e in account["extensions"]]
-        return json_response(200, extensions, account=account["name"])
+        return extension_page(account, request)
+    current = _CURRENT_PATH.fullmatch(path)
+    if current:
+        return current_calls(sbx, account, int(current.group(1)), current.group(2), request)
     callback = _CALLBACK_PATH.fullmatch(path)
     if callback and request.method == "POST":
         return originate(sbx, account, int(callback.group(1)), request)
@@ -186,7 +190,7 @@ def originate(sbx: Sandbox, account: dict, extension_id: int, request: Request) 
     if magic == simulator.HANG:
         sbx.hang(account)
         return api_error(504, "timeout", "Gateway timeout", name)
-    call_api_id = f"{extension_id}-{uuid.uuid4()}"
+    call_id = uuid.uuid4().hex
     sbx.sim.originate(
         account,
         agent=agent,
@@ -194,13 +198,14 @@ def originate(sbx: Sandbox, account: dict, extension_id: int, request: Request) 
         external_id=None,
         to=customer,
         **{"from": body.get("caller_id_number") or agent},
-        call_api_id=call_api_id,
-        telphin_call_id=uuid.uuid4().hex,
+        call_api_id=call_api_id(call_id),
+        telphin_call_id=call_id,
+        callback_id=secrets.randbelow(10**8) + 1,
         telphin_extension=extension,
         **{name: str(body.get(name) or "") for name in CALLER_ID_FIELDS},
     )
-    reply = {"call_api_id": call_api_id, **{k: body[k] for k in body if k != "call_api_id"}}
-    return json_response(201, reply, account=name)
+    # As recorded by a public SDK: both names, the same plain hex.
+    return json_response(201, {"call_api_id": call_id, "call_id": call_id}, account=name)
 
 
 def _subscription(body: Any) -> tuple[dict[str, Any], str]:
@@ -249,3 +254,41 @@ def subscriptions(
         state.next_id += 1
         subs.append(sub)
         return json_response(201, dict(sub), account=name)
+
+
+def extension_page(account: dict, request: Request) -> Response:
+    """``?type=&status=&per_page=&page=``; no per_page means every extension at once."""
+    query = dict(request.query)
+    rows = [{"type": "phone", "status": "active", **e} for e in account["extensions"]]
+    for key in ("type", "status"):
+        rows = [r for r in rows if not query.get(key) or r[key] == query[key]]
+    try:
+        size, page = int(query.get("per_page") or 0), max(int(query.get("page") or 1), 1)
+    except ValueError:
+        return api_error(400, "bad_request", "per_page and page must be numbers", account["name"])
+    if size > 0:
+        rows = rows[(page - 1) * size : page * size]
+    return json_response(200, rows, account=account["name"])
+
+
+def current_calls(
+    sbx: Sandbox, account: dict, extension_id: int, wanted: str | None, request: Request
+) -> Response:
+    """GET lists the extension's calls in progress; DELETE ``<call_api_id>`` ends one."""
+    name = account["name"]
+    if find_extension(account, extension_id) is None:
+        return api_error(404, "not_found", "Extension not found", name)
+    live = [
+        c for c in sbx.sim.all()
+        if c.account["name"] == name and not c.ended and c.dialect == "telphin"
+        and (c.info.get("telphin_extension") or {}).get("id") == extension_id
+    ]
+    if wanted is None and request.method == "GET":
+        return json_response(200, {"call_list": [current_call_row(c) for c in live]}, account=name)
+    found = next((c for c in live if current_call_row(c)["call_api_id"] == wanted), None)
+    if wanted is None or request.method != "DELETE":
+        return api_error(405, "method_not_allowed", "Method not allowed", name)
+    if found is None:
+        return api_error(404, "not_found", "Call not found", name)
+    sbx.sim.hangup(found.id)
+    return empty_response(204, account=name)

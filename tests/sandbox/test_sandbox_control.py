@@ -63,7 +63,8 @@ def test_telphin_inbound_events(sandbox_pbx, receiver):
     got = [dict(urllib.parse.parse_qsl(e["body"].decode())) for e in receiver.at("/hook")]
     assert [g["EventType"] for g in got] == ["dial-in", "answer", "hangup"]
     assert {g["CallFlow"] for g in got} == {"in"}
-    assert got[0]["CalledExtension"] == "000*099" and got[0]["CallerIDNum"] == "+79817654321"
+    assert got[0]["CalledExtension"] == "000*099@sipproxy.telphin.ru"  # Telphin's live form
+    assert got[0]["CallerIDNum"] == got[0]["RemoteNumber"] == "+79817654321"
 
 
 def test_requests_since_and_health(sandbox_pbx):

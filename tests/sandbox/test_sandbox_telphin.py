@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import urllib.parse
+import uuid
 
 import pytest
 
@@ -106,8 +107,9 @@ def test_callback_sends_events_in_order(sandbox_pbx, account, receiver, method):
     subscribe(sandbox_pbx, headers, receiver, method)
     reply = callback(sandbox_pbx, headers)
     assert reply.status == 201
-    call_api_id = reply.json()["call_api_id"]
-    assert call_api_id.startswith("175-")
+    call_id = reply.json()["call_id"]
+    assert reply.json() == {"call_api_id": call_id, "call_id": call_id}
+    assert len(call_id) == 32 and int(call_id, 16) >= 0  # plain hex, as a public SDK recorded
     wait_for(lambda: len(receiver.at("/hook")) >= 3)
     time.sleep(0.1)  # nothing more may follow
     got = [fields(e) for e in receiver.at("/hook")]
@@ -115,9 +117,16 @@ def test_callback_sends_events_in_order(sandbox_pbx, account, receiver, method):
     assert [g["EventType"] for g in got] == ["dial-out", "answer", "hangup"]
     assert all(e["method"] == method and e["query"].get("myid") == "175"
                for e in receiver.at("/hook"))
-    assert {g["CallAPIID"] for g in got} == {call_api_id}
+    # The live shapes: CallID is the callback's id, CallAPIID the same hex dashed after digits.
+    assert {g["CallID"] for g in got} == {call_id}
+    assert {g["CallAPIID"] for g in got} == {f"3584709739-{uuid.UUID(call_id)}"}
+    assert {g["SubCallID"] for g in got} == {f"175-{call_id}"}
+    assert [g["CallStatus"] for g in got] == ["CALLING", "ANSWER", "ANSWER"]
+    assert {g["RemoteNumber"] for g in got} == {"+79817654321"}
+    assert len({g["CallBackID"] for g in got}) == 1
     assert {g["CallFlow"] for g in got} == {"out"}
-    assert got[0]["CalledNumber"] == "+79817654321" and got[0]["CallerExtension"] == "000*099"
+    assert got[0]["CalledNumber"] == "+79817654321" and (
+        got[0]["CallerExtension"] == "000*099@sipproxy.telphin.ru")
     assert got[2]["CallStatus"] == "ANSWER" and int(got[2]["Duration"]) > 0
     assert int(got[0]["EventTime"]) <= int(got[1]["EventTime"]) <= int(got[2]["EventTime"])
 
@@ -140,3 +149,41 @@ def test_callback_validation(sandbox_pbx, account):
     unknown = sandbox_pbx.http("POST", f"{API}/extension/1/callback/",
                                json_body={"src_num": ["1"], "dst_num": "1"}, headers=headers)
     assert unknown.status == 404
+
+
+def test_extensions_come_page_by_page(sandbox_pbx):
+    many = [{"id": 1000 + i, "name": f"000*{100 + i}"} for i in range(5)]
+    many.append({"id": 2000, "name": "000*001", "type": "ivr"})
+    account = sandbox_pbx.put_account({"dialect": "telphin", "client_id": sandbox_pbx.unique("a"),
+                                       "client_secret": "cs", "extensions": many})
+    headers = bearer(sandbox_pbx, account)
+
+    def page(number):
+        query = f"type=phone&status=active&per_page=2&page={number}"
+        return sandbox_pbx.http("GET", f"{API}/client/@me/extension/?{query}",
+                                headers=headers).json()
+
+    assert [[e["id"] for e in page(n)] for n in (1, 2, 3, 4)] == [
+        [1000, 1001], [1002, 1003], [1004], []]
+
+
+def test_current_calls_lists_a_live_call_and_delete_ends_it(sandbox_pbx, receiver):
+    account = sandbox_pbx.put_account({
+        "dialect": "telphin", "client_id": sandbox_pbx.unique("app"), "client_secret": "cs-1",
+        "extensions": [{"id": 175, "name": "000*099"}], "talk_time": 30,
+    })
+    headers = bearer(sandbox_pbx, account)
+    subscribe(sandbox_pbx, headers, receiver, "POST")
+    call_id = callback(sandbox_pbx, headers).json()["call_id"]
+    wait_for(lambda: any(fields(e)["EventType"] == "answer" for e in receiver.at("/hook")))
+    current = f"{API}/extension/175/current_calls/"
+    [row] = sandbox_pbx.http("GET", current, headers=headers).json()["call_list"]
+    assert row["call_api_id"] == f"3584709739-{uuid.UUID(call_id)}"
+    assert row["call_flow"] == "OUT" and row["answer_time_gmt"]
+    assert sandbox_pbx.http("DELETE", current + row["call_api_id"], headers=headers).status == 204
+    wait_for(lambda: any(fields(e)["EventType"] == "hangup" for e in receiver.at("/hook")))
+    hangup = fields(receiver.at("/hook")[-1])
+    assert hangup["CallStatus"] == "ANSWER" and int(hangup["Duration"]) > 0
+    assert sandbox_pbx.http("GET", current, headers=headers).json() == {"call_list": []}
+    gone = sandbox_pbx.http("DELETE", current + row["call_api_id"], headers=headers)
+    assert gone.status == 404
