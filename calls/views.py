@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -26,6 +26,8 @@ def _agent(request: HttpRequest) -> Agent | None:
 def home(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     if agent is None:
+        if roles.is_supervisor(request.user):  # admins too: the floor is where they start
+            return redirect("board")
         return render(request, "calls/no_agent.html")
     latest = latest_calls(agent)
     context = {

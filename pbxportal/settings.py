@@ -286,13 +286,20 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "pbxportal.logging.RedactSecretsFilter"}},
+    "filters": {
+        "redact": {"()": "pbxportal.logging.RedactSecretsFilter"},
+        "quiet_forbidden": {"()": "pbxportal.quiet_forbidden.QuietPermissionDenied"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact"], "formatter": "plain"}
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # A 403 logs its one line without a traceback (a PermissionDenied is no error).
+        "django.request": {"filters": ["quiet_forbidden"]},
+    },
 }
 
 # --- Callbacks and contacts import ------------------------------------------------
