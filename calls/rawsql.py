@@ -2,7 +2,9 @@
 
 Django compiles an ORM query on every call. On the webhook, event and lookup paths
 compiling cost more than running the statement, so these few statements are built
-once (per model and column set) and run through Django's connection.
+once (per model and column set) and run through Django's own ``connection.cursor()``
+(seen by ``assertNumQueries``, ``execute_wrapper`` and tracing; its errors are Django's).
+On PostgreSQL, ``DB_SERVER_SIDE_BINDING=1`` (settings.py) lets psycopg prepare them.
 """
 
 from __future__ import annotations
@@ -27,33 +29,17 @@ def insert_returning_pk(
 
 
 def fetch_one(sql: str, params: Sequence) -> tuple | None:
-    """The one row of a hot-path statement (a SELECT, or a write with RETURNING); on
-    PostgreSQL as a prepared statement.
-
-    Django's psycopg cursors bind parameters client-side and never prepare, so
-    PostgreSQL plans a join again on every run (often longer than running it). A
-    server-binding cursor on the same connection prepares it once per connection; the
-    pool keeps connections, and so their prepared statements.
-    """
-    return _run(sql, params, lambda cursor: cursor.fetchone())
+    """The one row of a hot-path statement (a SELECT, or a write with RETURNING)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def fetch_all(sql: str, params: Sequence) -> list[tuple]:
-    """Every row of a hot-path SELECT; on PostgreSQL prepared, as in ``fetch_one``."""
-    return _run(sql, params, lambda cursor: cursor.fetchall())
-
-
-def _run(sql: str, params: Sequence, fetch):
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            return fetch(cursor)
+    """Every row of a hot-path SELECT."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return fetch(cursor)
+        return cursor.fetchall()
 
 
 def update_columns(obj: models.Model, names: Sequence[str]) -> None:

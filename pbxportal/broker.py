@@ -1,22 +1,20 @@
-"""kombu's transports, as the product uses them.
-
-The filesystem transport (the embedded default), with messages that appear whole or not
-at all.
+"""kombu's filesystem transport (the embedded default), with messages that appear whole
+or not at all; named by CELERY_BROKER_TRANSPORT (settings.py).
 
 The stock transport creates the message file and then writes it: a worker that
-lists the folder in between reads an empty file, fails to decode it and stops
-(kombu issue #1551). Here each message is written under a name no reader
-matches and renamed into place, which POSIX makes atomic.
+lists the folder in between reads an empty file, fails to decode it and the message is
+gone (kombu issue #1551; tests/test_broker.py races a reader against a writer). Here
+each message is written under a name no reader matches and renamed into place, which
+POSIX makes atomic.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from contextlib import contextmanager
 from time import monotonic
 
-from kombu.transport import filesystem, redis
+from kombu.transport import filesystem
 from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
 
@@ -36,31 +34,3 @@ class Channel(filesystem.Channel):
 
 class Transport(filesystem.Transport):
     Channel = Channel
-
-
-class RedisChannel(redis.Channel):
-    """kombu's Redis channel, issuing its commands through one client.
-
-    The stock channel builds a new ``redis.Redis`` for every command it sends (each
-    publish, each unacked-message record and ack), and redis-py fills some eighty
-    response callbacks each time: about 45 µs, twice on every click's way to the PBX
-    (the web process's publish, the worker's record of the message before it runs).
-    The client is the pool's, so it is dropped when kombu replaces the pool (after a
-    fork); redis-py clients are safe to share between threads.
-    """
-
-    _command_client = None
-
-    @contextmanager
-    def conn_or_acquire(self, client=None):
-        if client:
-            yield client
-            return
-        kept = self._command_client
-        if kept is None or kept.connection_pool is not self.pool:
-            kept = self._command_client = self._create_client()
-        yield kept
-
-
-class RedisTransport(redis.Transport):
-    Channel = RedisChannel

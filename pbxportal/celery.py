@@ -1,58 +1,15 @@
 import os
-from collections.abc import Iterator, Mapping
-from functools import cached_property
-from typing import Any
 
 from celery import Celery
-from celery.app.defaults import SETTING_KEYS
 from celery.signals import task_postrun, worker_ready
-from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbxportal.settings")
 
-# filesystem:// (the embedded default) uses our atomic-write variant of kombu's transport,
-# redis:// one that keeps its client (pbxportal/broker.py).
-TRANSPORT_ALIASES["filesystem"] = "pbxportal.broker:Transport"
-TRANSPORT_ALIASES["redis"] = TRANSPORT_ALIASES["rediss"] = "pbxportal.broker:RedisTransport"
-
-
-class DjangoCelerySettings(Mapping):
-    """Django's CELERY_* settings, read once, when Celery first needs them, under
-    Celery's own names (CELERY_TASK_ROUTES is ``task_routes``); a name Celery does not
-    define keeps its Django spelling (its Django fix-up asks for CELERY_DB_REUSE_MAX).
-
-    Celery looks each setting up again for every message it sends, under several
-    spellings and in each of its sources. Against Django's lazy settings object every
-    miss raised and caught an AttributeError: about 40 µs of each `originate.delay()`,
-    on the click's way to the PBX. A dict answers at once. Nothing changes Celery's
-    settings while a process runs. Celery's own names, not a "CELERY" namespace: given
-    anything but the string "django.conf:settings", Celery takes CELERY_IMPORTS and
-    the like for its pre-4.0 names and the worker warns about each (celery #6366).
-    """
-
-    @cached_property
-    def _settings(self) -> dict[str, Any]:
-        from django.conf import settings
-
-        found = {}
-        for name in dir(settings):
-            if name.startswith("CELERY_"):
-                own = name.removeprefix("CELERY_").lower()
-                found[own if own in SETTING_KEYS else name] = getattr(settings, name)
-        return found
-
-    def __getitem__(self, name: str) -> Any:
-        return self._settings[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._settings)
-
-    def __len__(self) -> int:
-        return len(self._settings)
-
-
+# Django's CELERY_* settings under Celery's own names (CELERY_TASK_ROUTES is
+# ``task_routes``). The string, not the settings object: from it alone the worker does
+# not take CELERY_IMPORTS and the like for Celery's pre-4.0 names (celery #6366).
 app = Celery("pbxportal")
-app.config_from_object(DjangoCelerySettings())
+app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 

@@ -22,6 +22,8 @@ import itertools
 import logging
 import time
 
+from django.core.signals import request_finished
+
 log = logging.getLogger("pbxportal.gc")
 
 
@@ -48,3 +50,15 @@ class WarmUp:
     def done_one(self) -> None:
         if next(self._count) == self.after:
             freeze(f"after {self.after} {self.what}")
+
+    def on_request_finished(self, **_: object) -> None:
+        self.done_one()
+
+
+def freeze_when_started(process: str, after: int, what: str) -> WarmUp:
+    """The web process's startup hook: freeze now, and again after its ``after``-th
+    request (Django's ``request_finished`` signal)."""
+    freeze(f"{process} started")
+    warm_up = WarmUp(after=after, what=what)
+    request_finished.connect(warm_up.on_request_finished, weak=False)
+    return warm_up

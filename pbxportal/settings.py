@@ -91,9 +91,6 @@ TEMPLATES = [
     },
 ]
 
-# Django's PostgreSQL backend, and a pooled connection the server has closed is not
-# handed out (pbxportal/pg/base.py).
-POOLED_DB_ENGINE = "pbxportal.pg"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
@@ -115,9 +112,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif env.bool("DB_POOL", default=True) and _POSTGRES:
     # A bounded pool shared by every thread of the process (requests' lent threads, the
     # worker's, live streams'), rather than one kept connection per thread: idle threads
-    # would each hold one. It requires CONN_MAX_AGE = 0.
-    DATABASES["default"]["ENGINE"] = POOLED_DB_ENGINE
+    # would each hold one. It requires CONN_MAX_AGE = 0. With CONN_HEALTH_CHECKS the pool
+    # checks a connection as it hands it out: after a PostgreSQL restart or failover a
+    # dead one is replaced instead of failing a request or an originate task.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN", default=2),
         "max_size": env.int("DB_POOL_MAX", default=20),
@@ -126,11 +125,13 @@ elif env.bool("DB_POOL", default=True) and _POSTGRES:
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-if _POSTGRES and env.bool("DB_PREPARED_STATEMENTS", default=True):
-    # Lets the caller lookup run as a prepared statement (calls/lookup.py); Django's own
-    # queries bind client-side and are never prepared. Turn off behind a pooler that
-    # cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+if _POSTGRES and env.bool("DB_SERVER_SIDE_BINDING", default=False):
+    # Django's server-side binding: psycopg prepares a statement run 5 times on a
+    # connection (the hot paths' joins, calls/rawsql.py). Off by default: Django warns
+    # that some ORM queries fail with it; never behind PgBouncer in transaction mode < 1.21.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -181,13 +182,15 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem"):
     for sub in ("out", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    # kombu's filesystem transport, writing each message whole (pbxportal/broker.py)
+    CELERY_BROKER_TRANSPORT = "pbxportal.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "out"),
         "data_folder_out": str(BROKER_DIR / "out"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
-        # Safe to poll often: messages are written atomically (pbxportal/broker.py).
+        # Safe to poll often: messages are written whole (pbxportal/broker.py).
         "polling_interval": env.float("CELERY_POLLING_INTERVAL", default=0.02),
     }
     _default_results = f"file://{VAR_DIR / 'celery-results'}"

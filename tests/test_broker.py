@@ -2,15 +2,25 @@
 
 import json
 import os
+import threading
+import time
 
 import pytest
+from django.conf import settings
 from kombu import Connection
+from kombu.transport import filesystem
 
 # Not "calls": kombu keeps the filesystem transport's bindings in one process-wide
 # table, so a queue the product declared earlier in this test process under the same
 # name would be taken as bound here, and its binding file (in another folder) not
 # written: the message would be dropped.
 QUEUE = "atomic-writes"
+OURS = "pbxportal.broker:Transport"
+
+
+def test_the_embedded_broker_uses_the_whole_message_transport():
+    if settings.CELERY_BROKER_URL.startswith("filesystem"):
+        assert settings.CELERY_BROKER_TRANSPORT == OURS
 
 
 def test_messages_appear_whole_under_their_final_name(tmp_path):
@@ -21,7 +31,7 @@ def test_messages_appear_whole_under_their_final_name(tmp_path):
         "data_folder_out": str(folder),
         "control_folder": str(tmp_path / "control"),
     }
-    with Connection("filesystem://", transport_options=options) as conn:
+    with Connection("filesystem://", transport=OURS, transport_options=options) as conn:
         assert type(conn.transport).__module__ == "pbxportal.broker"
         queue = conn.SimpleQueue(QUEUE)
         queue.put({"call": 42})
@@ -41,7 +51,7 @@ def test_a_partial_file_is_never_read(tmp_path):
         "data_folder_out": str(folder),
         "control_folder": str(tmp_path / "control"),
     }
-    with Connection("filesystem://", transport_options=options) as conn:
+    with Connection("filesystem://", transport=OURS, transport_options=options) as conn:
         queue = conn.SimpleQueue(QUEUE)
         try:
             queue.get(timeout=0.3)
@@ -68,7 +78,7 @@ def redis_broker():
 
 
 def test_redis_messages_round_trip_and_an_unacked_one_comes_back(redis_broker):
-    assert type(redis_broker.transport).__module__ == "pbxportal.broker"
+    assert type(redis_broker.transport).__module__ == "kombu.transport.redis"  # stock
     queue = redis_broker.SimpleQueue("calls-test")
     for n in range(3):
         queue.put({"call": n})
@@ -82,11 +92,60 @@ def test_redis_messages_round_trip_and_an_unacked_one_comes_back(redis_broker):
     queue.close()
 
 
-def test_the_redis_channel_keeps_one_client_until_its_pool_is_replaced(redis_broker):
-    channel = redis_broker.default_channel
-    with channel.conn_or_acquire() as first, channel.conn_or_acquire() as second:
-        assert first is second
-    channel._after_fork()  # what kombu does in a forked child: the parent's pool is dropped
-    with channel.conn_or_acquire() as after_fork:
-        assert after_fork is not first and after_fork.connection_pool is channel.pool
-        assert after_fork.ping()
+def _race(transport, folder, count: int) -> tuple[int, list[str]]:
+    """A worker polling as fast as it can while ``count`` messages are sent: how many it
+    received, and the errors it met."""
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(folder / "control"),
+    }
+    received, errors = [], []
+    sent = threading.Event()
+
+    def worker() -> None:
+        with Connection("filesystem://", transport=transport, transport_options=options) as c:
+            queue = c.SimpleQueue("race")
+            deadline = time.monotonic() + 30
+            while len(received) + len(errors) < count and time.monotonic() < deadline:
+                try:
+                    message = queue.get(timeout=0.001)
+                except queue.Empty:
+                    if sent.is_set():
+                        return  # all sent, nothing left to read
+                    continue
+                except Exception as exc:  # what a worker meets: the message is gone
+                    errors.append(repr(exc))
+                    continue
+                received.append(message.payload)
+                message.ack()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    with Connection("filesystem://", transport=transport, transport_options=options) as conn:
+        queue = conn.SimpleQueue("race")
+        for n in range(count):
+            queue.put({"call": n})
+    sent.set()
+    thread.join()
+    return len(received), errors
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "transport",
+    [
+        OURS,
+        pytest.param(
+            filesystem.Transport,
+            marks=pytest.mark.xfail(
+                strict=False, reason="kombu #1551: a reader meets a file not yet written"
+            ),
+        ),
+    ],
+    ids=["ours", "kombu-stock"],
+)
+def test_a_worker_racing_the_writer_loses_no_message(tmp_path, transport):
+    """Measured 2026-12-06: the stock transport lost 2 of 3,000 (JSONDecodeError)."""
+    received, errors = _race(transport, tmp_path, 3000)
+    assert (received, errors) == (3000, [])
