@@ -42,6 +42,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--config", default=env.get("SANDBOX_CONFIG", ""),
                         help="JSON accounts file, re-read when it changes (missing: no accounts)")
     parser.add_argument("--log-level", default=env.get("SANDBOX_LOG_LEVEL", "INFO"))
+    parser.add_argument("--ws-port", type=int, default=_env_int("SANDBOX_WS_PORT"),
+                        help="VoipCenter's Socket.IO stream (default: --port + 1; 0 with --port 0)")
     for key in TIMING_KEYS:
         name = key.replace("_", "-")
         parser.add_argument(f"--{name}", type=float, dest=key,
@@ -50,6 +52,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.host = _loopback(args.host)  # the env default skipped argparse's type check
     return args
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else None
 
 
 def _env_float(name: str) -> float | None:
@@ -67,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     server = make_server(args.host, args.port, sandbox)
     host, port = server.server_address[:2]
     print(f"sandbox PBX listening on http://{host}:{port}", flush=True)
+    ws_port = args.ws_port if args.ws_port is not None else (args.port + 1 if args.port else 0)
+    stream = sandbox.start_voipcenter_stream(args.host, ws_port)
+    log.info("VoipCenter stream (Socket.IO) listening on %s", stream.url)
 
     def stop(_signum: int, _frame: Any) -> None:
         # shutdown() waits for serve_forever to return, so it must not run on its thread.

@@ -152,6 +152,8 @@ class Dispatcher:
         self._timing = timing
         self._outboxes: dict[str, Outbox] = {}
         self._lock = threading.Lock()
+        # VoipCenter's Socket.IO stream (sandbox/dialects/voipcenter_stream.py), when running.
+        self.stream: Callable[[Call, dict[str, Any]], Any] | None = None
 
     def emit(self, call: Call, step: dict[str, Any]) -> None:
         seq = len(call.events) + 1
@@ -173,6 +175,9 @@ class Dispatcher:
             payload = render_telphin(call, step)
             subs = self._telphin_targets(call, event_type)
             return [_target(s["url"], s["method"], "form", payload) for s in subs], payload
+        if call.dialect == "voipcenter" and call.account.get("ws_user"):
+            # Its stream replaces the generic webhook: VoipCenter has no webhooks.
+            return [], self.stream(call, step) if self.stream else None
         payload = render_generic(call, step, seq)
         url = call.info.get("event_url") or call.account.get("event_url")
         if not url:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sandbox import __version__, control
 from sandbox.accounts import AccountStore
-from sandbox.dialects import generic, telphin, voipcenter, while1
+from sandbox.dialects import generic, telphin, voipcenter, voipcenter_stream, while1
 from sandbox.dialects.voipcenter_data import initial_state
 from sandbox.events import Dispatcher
 from sandbox.simulator import Call, Simulator
@@ -98,6 +98,8 @@ class Sandbox:
         self._voipcenter: dict[str, dict] = {}
         self._release = threading.Event()  # set on reset/shutdown: frees held requests
         self.dispatcher = Dispatcher(self._telphin_targets, self.accounts.timing)
+        # VoipCenter's Socket.IO stream, when __main__ (or a test) starts one.
+        self.voipcenter_stream: voipcenter_stream.StreamServer | None = None
         self.sim = Simulator(self.dispatcher.emit, self.accounts.timing, self.caller_lookup)
 
     def _telphin_targets(self, call: Call, event_type: str) -> list[dict]:
@@ -128,6 +130,13 @@ class Sandbox:
     def close(self) -> None:
         self._release.set()
         self.sim.reset()
+        if self.voipcenter_stream is not None:
+            self.voipcenter_stream.close()
+
+    def start_voipcenter_stream(self, host: str, port: int) -> voipcenter_stream.StreamServer:
+        self.voipcenter_stream = voipcenter_stream.StreamServer(host, port).start()
+        self.dispatcher.stream = self.voipcenter_stream.notify
+        return self.voipcenter_stream
 
     def caller_lookup(self, call: Call) -> None:
         """While1 caller data retrieval: GET lookup_url with telephone and dnid."""
@@ -155,6 +164,8 @@ class Sandbox:
         """(dialect or "control", response) for one request."""
         prefix, _, rest = request.path.lstrip("/").partition("/")
         request.path = "/" + rest
+        if prefix == "_sandbox" and rest.startswith("voipcenter/stream"):
+            return "control", voipcenter_stream.handle_control(self.voipcenter_stream, request)
         if prefix == "_sandbox":
             return "control", control.handle(self, request)
         handler = DIALECTS.get(prefix)
@@ -166,7 +177,8 @@ class Sandbox:
     def health(self) -> dict[str, Any]:
         uptime = round(time.time() - self.started, 3)
         return {"status": "ok", "version": __version__, "uptime": uptime,
-                "accounts": len(self.accounts.all()), "active_calls": self.sim.active_count()}
+                "accounts": len(self.accounts.all()), "active_calls": self.sim.active_count(),
+                "voipcenter_stream": self.voipcenter_stream.url if self.voipcenter_stream else None}
 
 
 class SandboxHandler(BaseHTTPRequestHandler):

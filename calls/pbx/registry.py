@@ -8,7 +8,7 @@ from calls.pbx.base import PbxAdapter
 
 ADAPTERS: dict[str, str] = {
     "while1": "calls.pbx.while1.While1Adapter",
-    "voipcenter": "calls.pbx.voipcenter.VoipCenterAdapter",
+    "voipcenter": "calls.pbx.voipcenter.adapter.VoipCenterAdapter",
     "telphin": "calls.pbx.telphin.adapter.TelphinAdapter",
     "sandbox": "calls.pbx.sandbox.SandboxAdapter",
 }

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from calls.adapters import adapter_for
 from calls.models import Project, Vendor
 from calls.pbx.base import PbxError
-from calls.pbx.voipcenter import DID_ROUTE_LETTERS, VoipCenterAdapter
-from calls.pbx.voipcenter_reply import items
+from calls.pbx.voipcenter.adapter import DID_ROUTE_LETTERS, VoipCenterAdapter
+from calls.pbx.voipcenter.reply import items
 from calls.vendor_tools import ToolResult, run_tool
 
 # Our route names -> the letters get.php m=did shows them under.

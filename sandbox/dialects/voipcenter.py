@@ -190,6 +190,8 @@ def call(sbx: Sandbox, account: dict, params: dict[str, str]) -> Any:
 
 def get(sbx: Sandbox, account: dict, params: dict[str, str]) -> Any:
     menu, item_id, text = params["m"], params["id"], params.get("filter", "")
+    if menu == "wskey":
+        return stream_key(sbx, account, item_id)
     if menu not in vdata.GET_MENUS or not item_id.isdigit():
         raise Failure(17, f"m must be one of {', '.join(vdata.GET_MENUS)}; id a number")
     if text and item_id != "0":
@@ -202,6 +204,16 @@ def get(sbx: Sandbox, account: dict, params: dict[str, str]) -> Any:
     if items is None:
         raise Failure(2)
     return vdata.get_reply(items, single=item_id != "0")
+
+
+def stream_key(sbx: Sandbox, account: dict, ws_user: str) -> dict[str, str]:
+    """m=wskey&id=<websocket user>: the key to register on the Socket.IO stream with, at
+    the reply's top level as voipcenter-hacs reads it."""
+    if not ws_user or ws_user != str(account.get("ws_user") or ""):
+        raise Failure(2, "no websocket user by that name (the account's ws_user)")
+    if sbx.voipcenter_stream is None:
+        raise Failure(1, "the sandbox's VoipCenter stream is not running")
+    return {"username": ws_user, "wskey": sbx.voipcenter_stream.issue_key(account["name"], ws_user)}
 
 
 def update(sbx: Sandbox, account: dict, params: dict[str, str]) -> Any:

@@ -103,7 +103,7 @@ def test_an_unknown_language_falls_back_to_the_servers(agent):
 
 
 def test_a_vendor_error_code_is_explained_in_the_agents_language():
-    from calls.pbx.voipcenter_reply import sentence
+    from calls.pbx.voipcenter.reply import sentence
 
     with translation.override("ro"):
         explained = sentence("21", "call leg failed")

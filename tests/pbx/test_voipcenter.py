@@ -29,7 +29,7 @@ from calls.pbx.base import (
     PbxConfig,
     PbxError,
 )
-from calls.pbx.voipcenter import VoipCenterAdapter, dialable, did_routes_param
+from calls.pbx.voipcenter.adapter import VoipCenterAdapter, dialable, did_routes_param
 from pbxportal.logging import RedactSecretsFilter
 
 BASE = "https://pbxonline.be"
@@ -212,7 +212,11 @@ def test_vendor_identity_and_credentials() -> None:
         "customer_number": False,
         "password": True,
         "private_key": True,
+        "ws_user": False,  # optional: the websocket add-on's user, for the live stream
+        "ws_url": False,
     }
+    optional = {f.name for f in VoipCenterAdapter.credential_fields if not f.required}
+    assert optional == {"ws_user", "ws_url"}
 
 
 # --- transport ------------------------------------------------------------------------

@@ -13,8 +13,8 @@ import pytest
 import responses
 
 from calls.pbx.base import OriginateRequest, PbxConfig, PbxError
-from calls.pbx.voipcenter import VoipCenterAdapter
-from calls.pbx.voipcenter_reply import items
+from calls.pbx.voipcenter.adapter import VoipCenterAdapter
+from calls.pbx.voipcenter.reply import items
 
 BASE = "https://pbxonline.be"
 OK = {"head": {"status": "1", "error_number": "", "error_message": ""}, "body": {"status": "1"}}

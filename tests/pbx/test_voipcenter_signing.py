@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calls.pbx.voipcenter import (
+from calls.pbx.voipcenter.adapter import (
     CALL,
     GET,
     UPDATE,

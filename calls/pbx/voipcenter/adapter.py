@@ -12,9 +12,11 @@ says where the document is silent and what we chose):
   values, i.e. what VoipCenter's PHP finds in ``$_GET`` after decoding;
 * ``ts`` must be within 5 seconds of VoipCenter's clock.
 
-VoipCenter documents no event webhooks: its PBX events reach us in our generic
-JSON format (GenericEvents). It returns no call id either, so an originated
-call cannot be followed from here.
+VoipCenter's live events come over its Socket.IO stream (stream.py, notify.py):
+``stream_login()`` fetches the key, the stream process stores each ``notify`` as a
+webhook request with method WS, and ``parse_events`` reads it. Requests to our
+webhook URL are still read as generic JSON (GenericEvents). call.php returns no call
+id, so an originated call is matched by SIP account and number.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import hmac
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -34,6 +36,8 @@ import requests
 from calls.pbx.base import (
     ConnectionCheck,
     CredentialField,
+    InboundRequest,
+    NormalizedEvent,
     OriginateRequest,
     OriginateResult,
     PbxAdapter,
@@ -42,11 +46,14 @@ from calls.pbx.base import (
 )
 from calls.pbx.generic import GenericEvents
 from calls.pbx.http import send
-from calls.pbx.voipcenter_reply import MAY_RING, Reply, VoipCenterRefused, items, read_reply
+from calls.pbx.voipcenter.notify import STREAM_METHOD, parse_notify
+from calls.pbx.voipcenter.reply import MAY_RING, Reply, VoipCenterRefused, items, read_reply
 from calls.pbx.words import gettext as _
 from calls.pbx.words import ngettext
 
 DEFAULT_BASE_URL = "https://pbxonline.be"
+# The websocket server voipcenter-hacs connects to (Socket.IO over https, then wss).
+DEFAULT_STREAM_URL = "https://ws1.voipcenter.be:4123"
 # php and xml are the other choices; json is the one we can read safely and simply.
 REPLY_FORMAT = "json"
 
@@ -144,6 +151,15 @@ def did_routes_param(**fields: int | str) -> str:
     return P_SEPARATOR.join(pairs)
 
 
+@dataclass(frozen=True)
+class StreamLogin:
+    """What the Socket.IO stream needs: where, and the register payload (the key is secret)."""
+
+    url: str
+    username: str
+    key: str = field(repr=False)
+
+
 class VoipCenterAdapter(GenericEvents, PbxAdapter):
     vendor = "voipcenter"
     label = "VoipCenter"
@@ -152,6 +168,9 @@ class VoipCenterAdapter(GenericEvents, PbxAdapter):
         CredentialField("customer_number", "customer number (klantnummer)", secret=False),
         CredentialField("password", "customer password"),
         CredentialField("private_key", "private API key"),
+        # The websocket add-on's user: without it there is no live stream, only call history.
+        CredentialField("ws_user", "websocket user", secret=False, required=False),
+        CredentialField("ws_url", "websocket server URL", secret=False, required=False),
     )
 
     def __init__(
@@ -219,6 +238,43 @@ class VoipCenterAdapter(GenericEvents, PbxAdapter):
     def list_calls(self, day: date) -> list[dict[str, Any]]:
         return items(self.get("calls", 0, day.strftime("%Y%m%d")))
 
+    def parse_events(self, request: InboundRequest) -> list[NormalizedEvent]:
+        """A stream ``notify`` (stored with method WS), else our generic JSON events."""
+        if request.method == STREAM_METHOD:
+            return parse_notify(request.body)
+        return super().parse_events(request)
+
+    @property
+    def ws_user(self) -> str:
+        return str(self.config.credentials.get("ws_user") or "").strip()
+
+    def stream_login(self) -> StreamLogin:
+        """get.php m=wskey id=<websocket user>: the key to register on the stream with.
+
+        voipcenter-hacs reads ``username`` and ``wskey`` from the reply's top level; we
+        also look in ``body``. Raises PbxError (VoipCenterRefused for vendor codes).
+        """
+        user = self.ws_user
+        if not user:
+            raise PbxError(_("This VoipCenter account has no websocket user; fill it in."))
+        reply = self._request(GET, {"m": "wskey", "id": user})
+        found: dict[str, str] = {}
+        for part in (reply.body, reply.data):  # body first: it wins over the top level
+            if isinstance(part, Mapping):
+                for name, value in part.items():
+                    if isinstance(value, str | int):
+                        found.setdefault(str(name), str(value))
+        if not found.get("wskey"):
+            raise PbxError(
+                _(
+                    "VoipCenter gave no websocket key for user %(user)s; check that the Websocket "
+                    "add-on is enabled and that this websocket user exists."
+                )
+                % {"user": user}
+            )
+        url = str(self.config.credentials.get("ws_url") or "").strip() or DEFAULT_STREAM_URL
+        return StreamLogin(url=url, username=found.get("username") or user, key=found["wskey"])
+
     def set_indicator(self, id: int | str, on: bool) -> Any:
         return self.update("indicator", id, "1" if on else "0")
 
@@ -260,7 +316,9 @@ class VoipCenterAdapter(GenericEvents, PbxAdapter):
 
     def _credentials(self) -> Mapping[str, str]:
         creds = self.config.credentials
-        missing = [str(f.label) for f in self.credential_fields if not creds.get(f.name)]
+        missing = [
+            str(f.label) for f in self.credential_fields if f.required and not creds.get(f.name)
+        ]
         if missing:
             raise PbxError(
                 ngettext(
