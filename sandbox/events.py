@@ -1,9 +1,11 @@
 """Webhook delivery: render each simulated call step in the account's event dialect and
 POST (or GET) it, in order, retrying with backoff the way a real PBX does.
 
-While1, VoipCenter and sandbox accounts get generic JSON events (the format of
-calls/pbx/generic.py, re-implemented here) at their ``event_url``. Telphin accounts
-get form-encoded events at the URLs registered through ``/extension/{id}/event/``.
+While1 accounts get While1's own GET events (sandbox/dialects/while1_events.py) unless
+they say ``"events": "generic"``; those, VoipCenter and sandbox accounts get generic JSON
+events (the format of calls/pbx/generic.py, re-implemented here) at their ``event_url``.
+Telphin accounts get form-encoded events at the URLs registered through
+``/extension/{id}/event/``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.dialects.telphin_events import render_telphin
+from sandbox.dialects import while1_events
 from sandbox.simulator import Call
 from sandbox.web import mask_url
 
@@ -31,6 +33,10 @@ log = logging.getLogger("sandbox.events")
 MAX_ATTEMPTS = 4
 CONNECT_READ_TIMEOUT = 5.0  # urllib has one timeout for connect and each read
 RETRY_STATUSES = {408, 425, 429}  # plus every 5xx: the receiver may succeed later
+TELPHIN_STATUS = {
+    "completed": "ANSWER", "no_answer": "NOANSWER", "busy": "BUSY",
+    "canceled": "CANCEL", "failed": "CHANUNAVAIL",
+}
 
 Targets = Callable[[Call, str], list[dict[str, Any]]]
 
@@ -70,6 +76,35 @@ def _telphin_type(call: Call, step: dict[str, Any]) -> str:
     if call.direction == "outbound" and step["leg"] == "agent" and step["event"] != "hangup":
         return ""
     return step["event"]
+
+
+def render_telphin(call: Call, step: dict[str, Any]) -> dict[str, str]:
+    info = call.info
+    ext = info.get("telphin_extension") or {}
+    outbound = call.direction == "outbound"
+    fields = {
+        "EventType": step["event"], "CallID": info["telphin_call_id"],
+        "SubCallID": f"{info['telphin_call_id']}-{1 if step['leg'] == 'agent' else 2}",
+        "CallAPIID": info.get("call_api_id", ""),
+        "CallerIDNum": info.get("caller_id_number") or (ext.get("name", "") if outbound
+                                                       else info.get("customer", "")),
+        "CallerIDName": info.get("caller_id_name", ""),
+        "CalledDID": "" if outbound else info.get("to", ""),
+        "CalledNumber": info.get("customer", "") if outbound else info.get("to", ""),
+        "CallerExtension": ext.get("name", "") if outbound else "",
+        "CallerExtensionID": str(ext.get("id", "")) if outbound else "",
+        "CalledExtension": "" if outbound else ext.get("name", ""),
+        "CalledExtensionID": "" if outbound else str(ext.get("id", "")),
+        "CallFlow": "out" if outbound else "in",
+        "EventTime": str(int(step["time"] * 1_000_000)),
+    }
+    if step["event"] == "answer":
+        fields["CallStatus"] = "ANSWER"
+    if step["event"] == "hangup":
+        fields["CallStatus"] = TELPHIN_STATUS.get(step["status"], "CONGESTION")
+        answered = call.legs.get(step["leg"], {}).get("answered_at")
+        fields["Duration"] = str(int((step["time"] - answered) * 1_000_000) if answered else 0)
+    return fields
 
 
 def _request(target: dict[str, Any]) -> urllib.request.Request:
@@ -152,8 +187,6 @@ class Dispatcher:
         self._timing = timing
         self._outboxes: dict[str, Outbox] = {}
         self._lock = threading.Lock()
-        # VoipCenter's Socket.IO stream (sandbox/dialects/voipcenter_stream.py), when running.
-        self.stream: Callable[[Call, dict[str, Any]], Any] | None = None
 
     def emit(self, call: Call, step: dict[str, Any]) -> None:
         seq = len(call.events) + 1
@@ -175,9 +208,8 @@ class Dispatcher:
             payload = render_telphin(call, step)
             subs = self._telphin_targets(call, event_type)
             return [_target(s["url"], s["method"], "form", payload) for s in subs], payload
-        if call.dialect == "voipcenter" and call.account.get("ws_user"):
-            # Its stream replaces the generic webhook: VoipCenter has no webhooks.
-            return [], self.stream(call, step) if self.stream else None
+        if call.dialect == "while1" and while1_events.speaks_while1(call.account):
+            return _while1_targets(call, step)
         payload = render_generic(call, step, seq)
         url = call.info.get("event_url") or call.account.get("event_url")
         if not url:
@@ -197,6 +229,15 @@ class Dispatcher:
             outbox = self._outboxes.pop(call.id, None)
         if outbox is not None:
             outbox.put(None)
+
+
+def _while1_targets(call: Call, step: dict[str, Any]) -> tuple[list, Any]:
+    """While1's own GET events (sandbox/dialects/while1_events.py), at the account's URL."""
+    payload = while1_events.render(call, step)
+    url = call.account.get("event_url")
+    if payload is None or not url:
+        return [], payload
+    return [_target(url, "GET", "form", payload)], payload
 
 
 def _target(url: str, method: str, fmt: str, payload: Any, secret: str | None = None) -> dict:

@@ -1,4 +1,5 @@
-"""While1 Voice: ``/api/originate-call`` (docs: while1-originate-call, while1-api-overview).
+"""While1 Voice: ``/api/originate-call`` (docs: while1-originate-call, while1-api-overview)
+and the read-only ``/api/users-status`` (wiki API_-_Users_status).
 
 Checks, in order: Bearer token (or the deprecated api_username/api_password), the
 optional ``api_hash`` = md5(http_build_query(params without api_hash) . api_key),
@@ -96,7 +97,8 @@ def check_data(account: dict, data: Any) -> list[str]:
 
 
 def handle(sbx: Sandbox, request: Request) -> Response:
-    if request.path.rstrip("/") != "/api/originate-call":
+    path = request.path.rstrip("/")
+    if path not in ("/api/originate-call", "/api/users-status"):
         return json_response(404, {"has_error": True, "messages": ["Unknown endpoint"],
                                    "pagination": [], "results": []}, reason="unknown endpoint")
     if request.method not in ("GET", "POST"):
@@ -110,6 +112,8 @@ def handle(sbx: Sandbox, request: Request) -> Response:
     name = account["name"]
     if account.get("api_key") and not hash_ok(params, str(account["api_key"])):
         return error(["Hash does not match"], account=name)
+    if path == "/api/users-status":
+        return users_status(sbx, account, params, warnings)
     data = params.get("data")
     problems = check_data(account, data)
     if problems:
@@ -157,3 +161,28 @@ def originate(sbx: Sandbox, account: dict, data: dict, warnings: list[str]) -> R
     message = {"no_answer": "User did not answer", "canceled": "Call was canceled"}.get(
         outcome, "Timeout waiting for the user to answer")
     return error([message], account=name)
+
+
+def users_status(sbx: Sandbox, account: dict, params: dict, warnings: list[str]) -> Response:
+    """Every extension of the account, in the wiki's shape. Magic agent 999 and the
+    account's ``phones_offline`` never registered (status UNKNOWN, no ip); the others
+    answer Asterisk's qualify ("OK (12 ms)")."""
+    peer_type = str(params.get("type") or "")
+    if peer_type not in ("sip", "iax"):
+        return error([f"Invalid type: {peer_type}"], account=account["name"])
+    offline = {str(name) for name in account.get("phones_offline") or []}
+    busy = {str(c.info.get("agent")) for c in sbx.sim.all()
+            if not c.ended and c.account["name"] == account["name"]}
+    results = {}
+    for extension in account.get("extensions") or []:
+        name = extension["name"]
+        down = name in offline or simulator.agent_magic(name) == simulator.AGENT_OFFLINE
+        results[name] = {
+            "username": name, "in_use": "1" if name in busy else "0", "ringing": "0",
+            "on_hold": "0", "limit": "1", "status": "UNKNOWN" if down else "OK (12 ms)",
+            "ip": "" if down else "127.0.0.1", "dnd_time": None,
+        }
+    body: dict[str, Any] = {"has_error": False, "messages": [], "results": results}
+    if warnings:
+        body["warnings"] = warnings
+    return json_response(200, body, account=account["name"])

@@ -106,6 +106,8 @@ def while1_rig(sandbox: SandboxProcess, receiver: EventReceiver) -> Rig:
             "project_id": 7,
             "event_url": receiver.url + hooks,
             "signing_secret": secret,
+            # This rig checks the generic script; While1's own events: test_while1_vs_sandbox.
+            "events": "generic",
         }
     )
     creds = {"api_token": account["api_token"], "api_key": account["api_key"]}

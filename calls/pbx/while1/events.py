@@ -59,6 +59,7 @@ REASONS = {
 # fail_reason values: only queue_hangup is documented; the others are Asterisk's QUEUESTATUS.
 FAIL_REASONS = {
     "queue_hangup": "The caller hung up while waiting in the queue.",
+    "queue_timeout": "Nobody in the queue answered in time.",
     "timeout": "The caller waited in the queue too long.",
     "full": "The queue was full.",
     "joinempty": "No agent was logged in to the queue.",
