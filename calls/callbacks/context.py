@@ -9,20 +9,16 @@ def open_callbacks(request: HttpRequest) -> dict:
     """``callbacks_badge``: None when the user has no callbacks link, else the open count.
 
     Lazy (a callable the template calls), so pages that do not show the nav pay nothing.
+    The count is the list's own (selectors.badge_count); static/js/callbacks_badge.js
+    keeps it current while the page stays open.
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
 
     def badge() -> int | None:
-        from calls import roles
-        from calls.models import Agent, Callback
+        from calls.callbacks.selectors import badge_count
 
-        project_id = Agent.objects.filter(user=user).values_list("project_id", flat=True).first()
-        if project_id and roles.is_agent(user):
-            return Callback.objects.filter(project_id=project_id, closed_at__isnull=True).count()
-        if roles.is_supervisor(user):  # floor-wide: every project's open callbacks
-            return Callback.objects.filter(closed_at__isnull=True).count()
-        return None
+        return badge_count(user)
 
     return {"callbacks_badge": badge}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 
 from calls.models import Agent, Call, Callback, CallDirection, CallStatus, Project
@@ -38,9 +39,27 @@ def open_callbacks(projects: QuerySet[Project] | list[Project] | None = None) ->
     )
 
 
-def open_count(project: Project | int) -> int:
-    """For the nav badge: one indexed count (project, closed_at)."""
-    return Callback.objects.filter(project=project, closed_at__isnull=True).count()
+def open_count(project: Project | int | None) -> int:
+    """How many callbacks wait: the list's total and the nav badge, one definition.
+
+    One indexed count (project, closed_at); ``project`` None counts every project."""
+    callbacks = Callback.objects.filter(closed_at__isnull=True)
+    if project is not None:
+        callbacks = callbacks.filter(project=project)
+    return callbacks.count()
+
+
+def badge_count(user: AbstractBaseUser) -> int | None:
+    """The nav badge: None when the user has no callbacks page, else what their list holds
+    (an agent's project; every project for a supervisor, as their list shows by default)."""
+    from calls import roles
+
+    if roles.is_supervisor(user):
+        return open_count(None)
+    project_id = Agent.objects.filter(user=user).values_list("project_id", flat=True).first()
+    if project_id and roles.is_agent(user):
+        return open_count(project_id)
+    return None
 
 
 @dataclass(frozen=True)
@@ -57,7 +76,7 @@ def for_agent(agent: Agent, limit: int = LIST_LIMIT) -> CallbackList:
 
 def for_supervisor(project: Project | None, limit: int = LIST_LIMIT) -> CallbackList:
     callbacks = open_callbacks([project] if project else None)
-    return CallbackList(list(callbacks[:limit]), callbacks.count(), can_call=False)
+    return CallbackList(list(callbacks[:limit]), open_count(project), can_call=False)
 
 
 def dialer_context(agent: Agent) -> dict:

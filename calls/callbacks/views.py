@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from calls import roles
@@ -45,6 +46,16 @@ def callback_page(request: HttpRequest) -> HttpResponse:
 def callback_rows(request: HttpRequest) -> HttpResponse:
     """The list alone: refreshed when a call changes, and after a dismiss."""
     return render(request, "callbacks/_list.html", _list_context(request, _agent(request)))
+
+
+@never_cache
+@login_required
+def callback_count(request: HttpRequest) -> JsonResponse:
+    """The nav badge's number, asked again when a call changes and every half minute."""
+    count = selectors.badge_count(request.user)
+    if count is None:
+        raise Http404
+    return JsonResponse({"open": count})
 
 
 @require_POST
