@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.dialects import while1_events
+from sandbox.dialects.telphin_events import render_telphin
 from sandbox.simulator import Call
 from sandbox.web import mask_url
 
@@ -33,10 +34,6 @@ log = logging.getLogger("sandbox.events")
 MAX_ATTEMPTS = 4
 CONNECT_READ_TIMEOUT = 5.0  # urllib has one timeout for connect and each read
 RETRY_STATUSES = {408, 425, 429}  # plus every 5xx: the receiver may succeed later
-TELPHIN_STATUS = {
-    "completed": "ANSWER", "no_answer": "NOANSWER", "busy": "BUSY",
-    "canceled": "CANCEL", "failed": "CHANUNAVAIL",
-}
 
 Targets = Callable[[Call, str], list[dict[str, Any]]]
 
@@ -76,35 +73,6 @@ def _telphin_type(call: Call, step: dict[str, Any]) -> str:
     if call.direction == "outbound" and step["leg"] == "agent" and step["event"] != "hangup":
         return ""
     return step["event"]
-
-
-def render_telphin(call: Call, step: dict[str, Any]) -> dict[str, str]:
-    info = call.info
-    ext = info.get("telphin_extension") or {}
-    outbound = call.direction == "outbound"
-    fields = {
-        "EventType": step["event"], "CallID": info["telphin_call_id"],
-        "SubCallID": f"{info['telphin_call_id']}-{1 if step['leg'] == 'agent' else 2}",
-        "CallAPIID": info.get("call_api_id", ""),
-        "CallerIDNum": info.get("caller_id_number") or (ext.get("name", "") if outbound
-                                                       else info.get("customer", "")),
-        "CallerIDName": info.get("caller_id_name", ""),
-        "CalledDID": "" if outbound else info.get("to", ""),
-        "CalledNumber": info.get("customer", "") if outbound else info.get("to", ""),
-        "CallerExtension": ext.get("name", "") if outbound else "",
-        "CallerExtensionID": str(ext.get("id", "")) if outbound else "",
-        "CalledExtension": "" if outbound else ext.get("name", ""),
-        "CalledExtensionID": "" if outbound else str(ext.get("id", "")),
-        "CallFlow": "out" if outbound else "in",
-        "EventTime": str(int(step["time"] * 1_000_000)),
-    }
-    if step["event"] == "answer":
-        fields["CallStatus"] = "ANSWER"
-    if step["event"] == "hangup":
-        fields["CallStatus"] = TELPHIN_STATUS.get(step["status"], "CONGESTION")
-        answered = call.legs.get(step["leg"], {}).get("answered_at")
-        fields["Duration"] = str(int((step["time"] - answered) * 1_000_000) if answered else 0)
-    return fields
 
 
 def _request(target: dict[str, Any]) -> urllib.request.Request:
@@ -187,6 +155,8 @@ class Dispatcher:
         self._timing = timing
         self._outboxes: dict[str, Outbox] = {}
         self._lock = threading.Lock()
+        # VoipCenter's Socket.IO stream (sandbox/dialects/voipcenter_stream.py), when running.
+        self.stream: Callable[[Call, dict[str, Any]], Any] | None = None
 
     def emit(self, call: Call, step: dict[str, Any]) -> None:
         seq = len(call.events) + 1
@@ -208,6 +178,9 @@ class Dispatcher:
             payload = render_telphin(call, step)
             subs = self._telphin_targets(call, event_type)
             return [_target(s["url"], s["method"], "form", payload) for s in subs], payload
+        if call.dialect == "voipcenter" and call.account.get("ws_user"):
+            # Its stream replaces the generic webhook: VoipCenter has no webhooks.
+            return [], self.stream(call, step) if self.stream else None
         if call.dialect == "while1" and while1_events.speaks_while1(call.account):
             return _while1_targets(call, step)
         payload = render_generic(call, step, seq)
