@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from calls import credentials
-from calls.models import PbxAccount, Project
+from calls.models import PbxAccount, Project, Vendor
 from calls.pbx.voipcenter import DID_ROUTE_LETTERS
 
 CREDENTIAL_PREFIX = "cred_"
@@ -24,6 +24,9 @@ class BasePbxAccountForm(forms.ModelForm):
     class Meta:
         model = PbxAccount
         fields = ["name", "vendor", "base_url"]
+
+    class Media:
+        js = ["js/pbx_account_form.js"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -58,12 +61,28 @@ class BasePbxAccountForm(forms.ModelForm):
 
 def credential_inputs() -> dict[str, forms.Field]:
     inputs = {}
+    used_by = vendors_by_credential()
     for name, spec in credentials.all_fields().items():
-        widget = forms.PasswordInput(render_value=False) if spec.secret else forms.TextInput()
+        # static/js/pbx_account_form.js shows only the chosen vendor's inputs.
+        attrs = {"data-vendors": " ".join(used_by[name])}
+        widget = (
+            forms.PasswordInput(render_value=False, attrs=attrs)
+            if spec.secret
+            else forms.TextInput(attrs=attrs)
+        )
         inputs[CREDENTIAL_PREFIX + name] = forms.CharField(
             label=spec.label, required=False, widget=widget, strip=True
         )
     return inputs
+
+
+def vendors_by_credential() -> dict[str, list[str]]:
+    """Credential name -> the vendors that use it (several share api_key, password, ...)."""
+    used_by: dict[str, list[str]] = {}
+    for vendor in Vendor.values:
+        for field in credentials.fields_for(vendor):
+            used_by.setdefault(field.name, []).append(vendor)
+    return used_by
 
 
 # Declared on the class (not in __init__) so the admin lays the inputs out and shows their errors.

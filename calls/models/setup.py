@@ -43,7 +43,9 @@ class PbxAccount(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.get_vendor_display()})"
+        # Names often carry the vendor already ("Sandbox PBX (While1 Voice)"): say it once.
+        vendor = str(self.get_vendor_display())
+        return self.name if vendor.lower() in self.name.lower() else f"{self.name} ({vendor})"
 
     @property
     def credentials(self) -> dict[str, str]:
