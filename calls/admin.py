@@ -11,12 +11,13 @@ from django.contrib import admin, messages
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from calls import audit, roles
-from calls.admin_pages import records  # noqa: F401 - registers the record admins
+from calls import audit, roles, services
+from calls.admin_pages import records  # registers the record admins (CallAdmin: below)
 from calls.admin_pages.forms import PbxAccountForm, ProjectForm, credential_inputs
 from calls.admin_pages.voipcenter import voipcenter_page
-from calls.models import Agent, PbxAccount, Project, UserPreference, Vendor
+from calls.models import Agent, Call, EndedBy, PbxAccount, Project, UserPreference, Vendor
 from calls.vendor_tools import ToolResult
 from calls.vendor_tools.agents import import_agents, register_webhooks
 from calls.vendor_tools.connection import check_connection
@@ -215,6 +216,52 @@ class AgentAdmin(admin.ModelAdmin):
 
 
 from calls.history import admin as _history_admin  # noqa: E402, F401
+
+# The calls' record admin (calls/admin_pages/records.py), with one action: admins end a
+# call the PBX cannot hang up or never reported ending.
+admin.site.unregister(Call)
+
+
+@admin.register(Call)
+class CallAdmin(records.CallAdmin):
+    list_display = [*records.CallAdmin.list_display, "ended_by"]
+    list_filter = [*records.CallAdmin.list_filter, "ended_by"]
+    actions = ["end_call_here"]
+
+    def has_end_here_permission(self, request) -> bool:
+        return roles.is_admin(request.user)
+
+    @admin.action(
+        description=_("End in pbxportal (the PBX did not report the end)"),
+        permissions=["end_here"],
+    )
+    def end_call_here(self, request, queryset) -> None:
+        ended = already = 0
+        for call in queryset.select_related("agent"):
+            done = services.end_call_here(call=call, by=request.user, role=EndedBy.ADMIN)
+            ended, already = ended + done.ended, already + (not done.ended)
+        if ended:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d call ended in pbxportal; the agent can call again.",
+                    "%(n)d calls ended in pbxportal; their agents can call again.",
+                    ended,
+                )
+                % {"n": ended},
+                messages.SUCCESS,
+            )
+        if already:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d call had already ended; nothing to do.",
+                    "%(n)d calls had already ended; nothing to do.",
+                    already,
+                )
+                % {"n": already},
+                messages.INFO,
+            )
 
 
 @admin.register(UserPreference)

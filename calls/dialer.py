@@ -15,6 +15,8 @@ from contacts.models import Contact
 RECENT_LIMIT = 10
 # An ended call stays on the card this long, so the agent sees how it ended.
 SHOW_ENDED_FOR = timedelta(minutes=10)
+# A call ringing this long with no news from the PBX: the card offers "I've hung up".
+QUIET_RINGING = timedelta(seconds=60)
 
 
 def agent_for_stream(agent_id: int) -> Agent:
@@ -83,8 +85,14 @@ def current_call(agent: Agent, latest: list[Call] | None = None) -> Call | None:
 
 
 def call_card_context(
-    agent: Agent, call: Call | None = None, latest: list[Call] | None = None
+    agent: Agent,
+    call: Call | None = None,
+    latest: list[Call] | None = None,
+    *,
+    hangup_failed: bool = False,
 ) -> dict:
+    """``hangup_failed``: the agent's Hang up was just refused (the card offers ending it
+    here instead)."""
     call = call or current_call(agent, latest)
     can_hangup = False
     if call is not None and call.is_active:
@@ -93,13 +101,31 @@ def call_card_context(
         can_hangup = (
             call.status == "queued" or adapter_class(call.project.pbx_account.vendor).can_hangup
         )
+    end_here_now, end_here_at = _end_here_offer(call, can_hangup, hangup_failed)
     return {
         "call": call,
         "can_hangup": can_hangup,
+        "end_here_now": end_here_now,
+        "end_here_at": end_here_at,
         "region": agent.project.region,
         "caller_history": _caller_history(call),
         "pop": _should_pop(agent, call),
     }
+
+
+def _end_here_offer(
+    call: Call | None, can_hangup: bool, hangup_failed: bool
+) -> tuple[bool, int | None]:
+    """Whether the card offers "I've hung up" now; else the moment (epoch seconds) the
+    page shows it by itself, when the PBX has stayed quiet that long."""
+    if call is None or not call.is_active or call.status == "queued":
+        return False, None  # a queued call is canceled here by Cancel call already
+    if not can_hangup or hangup_failed or call.project.events_silent_since is not None:
+        return True, None
+    if call.status == "answered":
+        return False, None  # the PBX can hang up, and a conversation is quiet by nature
+    reveal = call.updated_at + QUIET_RINGING
+    return timezone.now() >= reveal, int(reveal.timestamp())
 
 
 def _caller_history(call: Call | None) -> list[Call]:

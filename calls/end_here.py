@@ -13,10 +13,25 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from calls import audit, live, roles, states
 from calls.callbacks import services as callbacks
 from calls.models import Call, CallDirection, EndedBy
+
+# How history, the call detail and the call card say who ended a call (the PBX: nothing).
+ENDED_BY_SENTENCES = {
+    EndedBy.AGENT: gettext_lazy("Ended in pbxportal by the agent"),
+    EndedBy.SUPERVISOR: gettext_lazy("Ended in pbxportal by a supervisor"),
+    EndedBy.ADMIN: gettext_lazy("Ended in pbxportal by an administrator"),
+    EndedBy.SYSTEM: gettext_lazy("Closed by pbxportal: no word from the PBX"),
+}
+
+
+def ended_by_sentence(ended_by: str) -> str:
+    """Who ended a call, for people; empty when the PBX reported the end itself."""
+    sentence = ENDED_BY_SENTENCES.get(ended_by)
+    return str(sentence) if sentence else ""
 
 
 @dataclass(frozen=True)

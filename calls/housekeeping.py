@@ -2,7 +2,9 @@
 the webhook log to its last days and report events the applier has not taken.
 
 A PBX that drops a hangup event must not leave an agent "on a call" forever:
-calls with no news for too long are closed with a reason a person can read.
+calls with no news for too long are closed with a reason a person can read
+(``ended_by=system``). The agent does not wait for this: the call card offers
+"I've hung up" (calls/end_here.py); this closes the calls nobody ended.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from calls import call_language, live, services, states
 from calls.callbacks import services as callbacks
-from calls.models import Call, CallDirection, CallStatus, Project, WebhookRequest
+from calls.models import Call, CallDirection, CallStatus, EndedBy, Project, WebhookRequest
 
 log = logging.getLogger("calls.housekeeping")
 
@@ -64,7 +66,9 @@ def _close(call_id: int, now: datetime) -> bool:
         with call_language.speaking(call):
             call.status, call.failure_reason = _closing(call)
         call.ended_at = call.ended_at or now
-        call.save(update_fields=["status", "failure_reason", "ended_at", "updated_at"])
+        # ended here, not by the PBX: a late hangup from it still corrects the times
+        call.ended_by = EndedBy.SYSTEM
+        call.save(update_fields=["status", "failure_reason", "ended_at", "ended_by", "updated_at"])
         callbacks.on_call_finished(call)  # a missed inbound call still gets its callback
     log.warning("call %s closed by housekeeping: %s", call_id, call.failure_reason)
     live.publish(call)

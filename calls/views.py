@@ -12,7 +12,7 @@ from calls import audit, roles, services
 from calls.auth_backend import agent_of
 from calls.callbacks.selectors import dialer_context as callbacks_for_dialer
 from calls.dialer import call_card_context, latest_calls, recent_calls
-from calls.models import Agent, Call
+from calls.models import Agent, Call, EndedBy
 from contacts.models import Contact
 from contacts.selectors import search_contacts
 from contacts.services import ContactRefused, create_contact_for_caller
@@ -103,17 +103,27 @@ def hangup_call(request: HttpRequest, pk: int) -> HttpResponse:
     call = Call.objects.filter(pk=pk, agent=agent).select_related("project__pbx_account").first()
     if agent is None or call is None:
         raise Http404
-    error = ""
+    error, failed = "", False
     try:
         call = services.hangup(call=call)
         audit.call_hung_up(call, request.user)
     except services.CallRefused as exc:
-        error = exc.message
-    return render(
-        request,
-        "calls/_call_card.html",
-        {**call_card_context(agent, Call.objects.get(pk=call.pk)), "error": error},
-    )
+        error, failed = exc.message, exc.code in ("hangup_unsupported", "pbx_error")
+    card = call_card_context(agent, Call.objects.get(pk=call.pk), hangup_failed=failed)
+    return render(request, "calls/_call_card.html", {**card, "error": error})
+
+
+@require_POST
+@login_required
+def end_call_here(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "I've hung up": the agent ends their own call here when the PBX did not."""
+    agent = _agent(request)
+    call = Call.objects.filter(pk=pk, agent=agent).select_related("agent").first()
+    if agent is None or call is None:
+        raise Http404
+    ended = services.end_call_here(call=call, by=request.user, role=EndedBy.AGENT)
+    card = call_card_context(agent, Call.objects.get(pk=call.pk))
+    return render(request, "calls/_call_card.html", {**card, "notice": ended.message})
 
 
 @require_POST

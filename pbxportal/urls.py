@@ -15,6 +15,7 @@ urlpatterns = [
     path("callbacks/", include("calls.callbacks.urls")),
     path("calls/start/", views.start_call, name="call-start"),
     path("calls/<int:pk>/hangup/", views.hangup_call, name="call-hangup"),
+    path("calls/<int:pk>/end/", views.end_call_here, name="call-end-here"),
     path("calls/<int:pk>/contact/", views.create_caller_contact, name="call-contact"),
     path("live/agent/", live.agent_stream, name="live-agent"),
     path(

@@ -6,14 +6,15 @@ from collections.abc import AsyncIterator
 from functools import partial
 
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
 
-from calls import roles
+from calls import roles, services
 from calls.board.selectors import board, project_stamp
 from calls.live import change_stream, event_stream_response, project_channel, sse
-from calls.models import Project
+from calls.models import Call, Project
 from calls.stats.access import supervisors_only
 
 
@@ -38,9 +39,21 @@ def board_page(request: HttpRequest) -> HttpResponse:
     return render(request, "board/board.html", context)
 
 
-def board_fragment(project_id: int) -> str:
+def board_fragment(project_id: int, notice: str = "") -> str:
     project = Project.objects.get(pk=project_id)
-    return render_to_string("board/_board.html", {"board": board(project)})
+    return render_to_string("board/_board.html", {"board": board(project), "notice": notice})
+
+
+@require_POST
+@supervisors_only
+def end_call(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "End call" on an agent's row: the supervisor ends it in pbxportal; the board back."""
+    call = Call.objects.select_related("agent").filter(pk=pk).first()
+    role = services.ender_role(request.user, call) if call is not None else None
+    if call is None or role is None:
+        raise Http404
+    ended = services.end_call_here(call=call, by=request.user, role=role)
+    return HttpResponse(board_fragment(call.project_id, ended.message))
 
 
 def board_events(project_id: int) -> AsyncIterator[str]:

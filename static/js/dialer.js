@@ -31,6 +31,12 @@
 
   function tick() {
     var now = Date.now() / 1000;
+    // "I've hung up" shows by itself once the PBX has been quiet too long (dialer.py).
+    document.querySelectorAll("[data-reveal-at]").forEach(function (el) {
+      if (now < parseInt(el.dataset.revealAt, 10)) return;
+      el.removeAttribute("data-reveal-at");
+      el.hidden = false;
+    });
     document.querySelectorAll(".timer[data-since]").forEach(function (el) {
       var since = parseInt(el.dataset.since, 10);
       if (since) el.textContent = format(Math.max(0, Math.floor(now - since)));

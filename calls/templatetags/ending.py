@@ -1,0 +1,11 @@
+from django import template
+
+from calls.end_here import ended_by_sentence
+
+register = template.Library()
+
+
+@register.filter
+def ended_by(value: str) -> str:
+    """``{{ call.ended_by|ended_by }}``: "Ended in pbxportal by the agent", or nothing."""
+    return ended_by_sentence(value)
