@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Failed logins counted per user and per address; the admin lists and unlocks them.
+    "axes",
     "calls",
     "contacts",
 ]
@@ -68,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pbxportal.urls"
@@ -141,8 +146,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Django's ModelBackend, but a session's user comes with their agent and language in
-# one query. Listed alone: a second backend would hash a wrong password twice.
-AUTHENTICATION_BACKENDS = ["calls.auth_backend.UserWithAgentBackend"]
+# one query. django-axes' backend goes first: it refuses a locked-out user or address
+# before any password is hashed, and hashes nothing itself.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "calls.auth_backend.UserWithAgentBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -251,6 +260,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # --- REST framework -----------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: an address that keeps sending wrong tokens waits (calls/api/throttling.py).
+        "calls.api.throttling.RefuseWhileGuessing",
         "calls.api.auth.TokenWithAgentAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -285,6 +296,35 @@ if env.bool("BEHIND_PROXY", default=False):
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Logins (/login/ and /admin/login/): after AXES_FAILURE_LIMIT wrong passwords for one
+# username, or from one address, that username or address waits AXES_COOLOFF_MINUTES.
+# An admin unlocks at once by deleting the entry under "Access attempts" in the admin.
+# Counted in the database, so every web process sees the same count.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15.0) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "calls.login_lockout.locked_out"
+# Failed API token checks: after this many from one address, that address waits.
+API_FAILED_AUTH_RATE = env.str("API_FAILED_AUTH_RATE", default="20/min")
+
+# Content-Security-Policy (django-csp): pages load only our own scripts, styles and
+# connections (vendored JS in static/, no CDN, no inline script or style). The API docs
+# page alone allows its one inline <style> (calls/api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # --- Logging: every record passes the redaction filter ------------------------
 LOGGING = {
     "version": 1,
@@ -293,13 +333,25 @@ LOGGING = {
         "redact": {"()": "pbxportal.logging.RedactSecretsFilter"},
         "quiet_forbidden": {"()": "pbxportal.quiet_forbidden.QuietPermissionDenied"},
     },
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # uvicorn's own access line, so the server's access log passes the filter too.
+        "access": {
+            "()": "uvicorn.logging.AccessFormatter",
+            "fmt": '%(asctime)s %(levelprefix)s %(client_addr)s - "%(request_line)s" '
+            "%(status_code)s",
+            "use_colors": False,
+        },
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact"], "formatter": "plain"}
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"], "formatter": "plain"},
+        "access": {"class": "logging.StreamHandler", "filters": ["redact"], "formatter": "access"},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Our access-line handler (tokens in the webhook URLs masked), not uvicorn's own.
+        "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
         # A 403 logs its one line without a traceback (a PermissionDenied is no error).
         "django.request": {"filters": ["quiet_forbidden"]},
     },

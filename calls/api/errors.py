@@ -5,6 +5,8 @@ from __future__ import annotations
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
+from calls.api.throttling import record_failed_authentication
+
 
 def _first_message(detail: object) -> str:
     if isinstance(detail, dict):
@@ -17,6 +19,8 @@ def _first_message(detail: object) -> str:
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, exceptions.AuthenticationFailed) and context.get("request") is not None:
+        record_failed_authentication(context["request"])
     response = exception_handler(exc, context)
     if response is None:
         return None
