@@ -44,3 +44,11 @@ def housekeeping() -> dict[str, int]:
         "webhook_log_purged": care.purge_webhook_log(),
         "events_waiting": care.check_event_backlog(),
     }
+
+
+@shared_task(name="calls.refresh_presence", ignore_result=True)
+def refresh_presence() -> dict[str, int]:
+    """Every PRESENCE_REFRESH_SECONDS (beat): the agents' phone status from PBXs that tell."""
+    from calls.board.presence import refresh_all
+
+    return refresh_all()

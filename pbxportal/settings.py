@@ -238,6 +238,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "housekeeping": {"task": "calls.housekeeping", "schedule": 60.0},
 }
+# The agents' phone status at the PBX (While1 users-status), for the live board; shown as
+# unknown once three readings in a row are missing (calls/board/presence.py).
+PRESENCE_REFRESH_SECONDS = env.float("PRESENCE_REFRESH_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE["agent-phones"] = {
+    "task": "calls.refresh_presence",
+    "schedule": PRESENCE_REFRESH_SECONDS,
+    # A reading older than the next one is worth nothing: never let them pile up.
+    "options": {"expires": PRESENCE_REFRESH_SECONDS},
+}
 # A call with no news from the PBX for this long is closed with a reason.
 # How often the event applier (manage.py apply_events) looks for queued webhook requests
 # when it has nothing to do: the most a PBX event waits before it is applied.

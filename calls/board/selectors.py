@@ -10,7 +10,9 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from calls.board import presence
 from calls.models import Agent, Call, CallDirection, CallStatus, Project
+from calls.pbx.base import Presence
 from calls.stats.period import local_today
 
 # An agent whose last call ended this recently is still writing notes (wrap-up).
@@ -51,6 +53,15 @@ class AgentState:
         return self.agent.user.get_full_name() or self.agent.user.get_username()
 
     @property
+    def phone(self) -> Presence:
+        """The agent's phone at the PBX, for projects whose PBX tells (Board.shows_phones)."""
+        return presence.shown(self.agent)
+
+    @property
+    def phone_label(self) -> str:
+        return str(presence.LABELS[self.phone])
+
+    @property
     def wrap_up_until(self) -> datetime | None:
         if self.state != WRAP_UP or self.since is None:
             return None
@@ -64,6 +75,7 @@ class Board:
     waiting: list[Call] = field(default_factory=list)
     answered_today: int = 0
     missed_today: int = 0
+    shows_phones: bool = False  # the PBX reports its phones' registration (While1)
 
 
 def _active_calls(agent_ids: list[int]) -> dict[int, Call]:
@@ -146,6 +158,7 @@ def board(project: Project, now: datetime | None = None) -> Board:
         project=project,
         agents=agent_states(project, now),
         waiting=waiting_calls(project, now),
+        shows_phones=presence.supports_presence(project.pbx_account.vendor),
         **today_counts(project, now),
     )
 
@@ -168,5 +181,15 @@ def project_stamp(project_id: int, now: datetime | None = None) -> tuple:
     calls = Call.objects.filter(project_id=project_id, requested_at__gte=window).aggregate(
         last=Max("updated_at"), n=Count("id")
     )
-    agents = Agent.objects.filter(project_id=project_id).aggregate(n=Count("id"), last=Max("id"))
-    return (local_today(now), calls["last"], calls["n"], agents["n"], agents["last"])
+    agents = Agent.objects.filter(project_id=project_id).aggregate(
+        n=Count("id"), last=Max("id"), phones=Max("pbx_presence_at")
+    )
+    # phones: each reading of the agents' phone status (calls/board/presence.py) redraws it.
+    return (
+        local_today(now),
+        calls["last"],
+        calls["n"],
+        agents["n"],
+        agents["last"],
+        agents["phones"],
+    )
