@@ -88,7 +88,8 @@ def test_the_page_shows_the_days_numbers_in_tables(supervisor_client):
     page = supervisor_client.get(reverse("stats"), THE_15TH)
     agents = table(page.text, "table-agents")
     assert agents[0][:4] == ["Agent", "Calls", "Answered", "Answer rate (%)"]
-    assert agents[1] == ["Ana Popescu", "3", "2", "66.7", "90.0", "90.0", "15.0", "15.0"]
+    assert agents[0][4:] == ["Average talk time", "Median talk time", "Average wait", "Median wait"]
+    assert agents[1] == ["Ana Popescu", "3", "2", "66.7", "1:30", "1:30", "0:15", "0:15"]
     assert agents[3][:4] == ["No agent", "1", "0", "0.0"]
     hours = table(page.text, "table-series")
     assert len(hours) == 1 + 24
@@ -116,8 +117,61 @@ def test_the_csv_download_equals_the_table_on_the_page(supervisor_client, kind, 
     assert download["Content-Type"].startswith("text/csv")
     assert "attachment" in download["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(download.content.decode())))
-    assert rows == table(page.text, table_id)
+    assert rows == as_spreadsheet(table(page.text, table_id), day="2026-01-15")
     assert f"kind={kind}" in page.text  # the page links to exactly this download
+
+
+DURATIONS = ("Average talk time", "Median talk time", "Average wait", "Median wait")
+
+
+def as_spreadsheet(page_table: list[list[str]], day: str) -> list[list[str]]:
+    """The page's table as its CSV spells it: durations in whole seconds under a "(s)"
+    header, the hours of a day as ISO 8601 date and time; every number the same."""
+    header, *rows = page_table
+    durations = {i for i, name in enumerate(header) if name in DURATIONS}
+    hourly = header[0] == "Hour"
+
+    def seconds(clock: str) -> str:
+        if not clock:
+            return ""
+        total = 0
+        for part in clock.split(":"):
+            total = total * 60 + int(part)
+        return str(total)
+
+    return [
+        [f"{name} (s)" if i in durations else name for i, name in enumerate(header)],
+        *(
+            [
+                f"{day}T{cell}" if i == 0 and hourly else seconds(cell) if i in durations else cell
+                for i, cell in enumerate(row)
+            ]
+            for row in rows
+        ),
+    ]
+
+
+def test_durations_read_as_minutes_and_seconds_and_numbers_align_right(supervisor_client):
+    the_day()
+    page = supervisor_client.get(reverse("stats"), THE_15TH).text
+    assert '<td class="num">1:30</td>' in page and "90.0" not in page
+    assert '<th scope="col" class="num">Calls</th>' in page
+
+
+def test_a_long_duration_reads_in_hours():
+    from calls.stats.export import clock, seconds
+
+    assert clock(6.0) == "0:06" and clock(3725.4) == "1:02:05" and clock(None) == ""
+    assert seconds(8.5) == "9" and seconds(6.0) == "6"
+
+
+def test_the_csv_dates_are_iso_8601(supervisor_client, settings):
+    settings.LANGUAGE_CODE = "en-us"
+    the_day()
+    week = {"period": "custom", "from": "2026-01-14", "to": "2026-01-16"}
+    download = supervisor_client.get(reverse("stats-export"), {**week, "kind": "series"})
+    days = [row[0] for row in csv.reader(io.StringIO(download.content.decode()))][1:]
+    assert days == ["2026-01-14", "2026-01-15", "2026-01-16"]
 
 
 def test_a_project_filter_narrows_the_page(supervisor_client):
