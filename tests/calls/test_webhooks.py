@@ -112,13 +112,13 @@ def test_telphin_events_arrive_form_encoded_in_a_get_query(client):
         direction="outbound",
         remote_number="+79817654321",
         status="agent_ringing",
-        vendor_call_id="api-77",
+        vendor_call_id="b5187f38a9cc43f2ba068bce983a513e",  # the callback's call_id
     )
-    fields = {
+    fields = {  # Telphin's live shapes: CallID as the callback named it, CallAPIID dashed
         "EventType": "answer",
-        "CallID": "c-1",
-        "SubCallID": "s-1",
-        "CallAPIID": "api-77",
+        "CallID": "b5187f38a9cc43f2ba068bce983a513e",
+        "SubCallID": "175-b5187f38a9cc43f2ba068bce983a513e",
+        "CallAPIID": "3584709739-b5187f38-a9cc-43f2-ba06-8bce983a513e",
         "CallerExtension": "101@sip",
         "CalledNumber": "+79817654321",
         "CallFlow": "out",
