@@ -6,9 +6,11 @@ national format (``0722000111``), as the wiki's examples show. Accounts with
 ``"events": "generic"`` keep our generic JSON events instead (sandbox/events.py).
 
 What the sandbox sends, per simulated step:
-  outbound: ``dial_answer`` with ``direction=OUT`` when the customer answers, only if the
-            account sets ``"while1_outbound_answer": true`` (While1 documents none);
-            ``outgoing_end`` at the hangup, with ``disposition``, ``duration``, ``billsec``.
+  outbound: ``dial_answer`` with ``direction=OUT`` when the customer answers (our
+            assumption, While1 documents answer events for IN only; an account with
+            ``"while1_outbound_answer": false`` sends none, as a PBX that keeps to the
+            documented set would); ``outgoing_end`` at the hangup, with ``disposition``,
+            ``duration``, ``billsec``.
   inbound:  ``queue_answer`` when the agent answers, ``queue_answer_end`` at the hangup of
             an answered call, ``missed_calls`` when nobody answered.
 """
@@ -61,7 +63,7 @@ def _outbound(call: Call, step: dict[str, Any]) -> dict[str, str] | None:
         "external_id": str(info.get("external_id") or ""), "uniqueid": uniqueid(call),
     }
     if step["event"] == "answer" and step["leg"] == "customer":
-        if not account.get("while1_outbound_answer"):
+        if not account.get("while1_outbound_answer", True):
             return None
         return {**base, "event": "dial_answer", "remote_number": "", "dnid": "",
                 "dnid_identifier": "", "contact_id": "", "queue": ""}

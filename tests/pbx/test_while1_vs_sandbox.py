@@ -57,7 +57,6 @@ def project(pbx, live_server, settings):
             "phones_offline": ["102"],
             "event_url": project.event_webhook_url,
             "lookup_url": project.caller_lookup_url,
-            "while1_outbound_answer": True,
         }
     )
     project.sandbox_account = sandbox_account["name"]  # for /_sandbox/inbound
@@ -103,6 +102,18 @@ def test_click_rings_talks_and_ends_with_the_pbx_talk_time_then_the_next_click_w
     assert [h.method for h in hits] == ["GET", "GET"] and "event=outgoing_end" in hits[1].query
     next_call = services.start_call(agent=agent, number="+40722000222")
     assert next_call.created and next_call.call.pk != call.pk  # no 3-minute wait
+
+
+def test_without_an_outbound_answer_event_the_call_goes_from_ringing_to_its_end(
+    pbx, project, agent, originate_queue
+):
+    account = {**pbx.http("GET", f"/_sandbox/accounts/{project.sandbox_account}").json()}
+    credentials = project.pbx_account.credentials  # the control API masks them
+    pbx.put_account({**account, **credentials, "while1_outbound_answer": False})
+    call = click(agent, "+40722000111")
+    assert follow(call) == ["agent_ringing", "completed"]
+    call.refresh_from_db()
+    assert call.duration == 2 and call.answered_at is None
 
 
 @pytest.mark.parametrize(
