@@ -1,7 +1,7 @@
 """From a file's header and cells to contacts: which column is what, and each row checked.
 
 Columns (header names, any case, in any order): ``name`` (required), ``company``,
-``phone`` / ``phones`` / ``phone 2`` / ``mobile`` / ``tel`` ... (one or several
+``phone`` / ``phones`` / ``phone 2`` / ``phone2`` / ``mobile`` / ``tel`` ... (one or several
 columns; a cell may hold several numbers separated by ";" or ","), ``crm_url``,
 ``owner`` (the agent's extension or user name). Unknown columns are ignored.
 
@@ -27,7 +27,8 @@ _ALIASES = {
     "crm_url": {"crm_url", "crm url", "crm", "crm link", "url", "link"},
     "owner": {"owner", "agent", "extension", "owner extension", "owner username"},
 }
-_PHONE = re.compile(r"^(phone|phones|tel|telephone|mobile|mobil|telefon|number)\b")
+# "phone", "phone 2", "phone2", "phone_3", "mobile1", "phones": every one is a phone column.
+_PHONE = re.compile(r"^(phone|phones|tel|telephone|mobile|mobil|telefon|number)(\s*\d+)?\b")
 _SEPARATORS = re.compile(r"[;,|\n]")
 
 

@@ -78,6 +78,40 @@ def preview(job: ImportJob) -> list[PreviewRow]:
     return [_preview_row(row, known, names, seen, region) for row in parsed]
 
 
+@dataclass(frozen=True)
+class Forecast:
+    """What confirming will do with the whole file: rows imported, rows skipped and why."""
+
+    importable: int
+    skipped: int
+    reasons: list[str]  # the first skipped rows' messages ("row 3: no phone number")
+
+    @property
+    def more(self) -> int:
+        """Skipped rows whose reason is not listed (the job's summary lists them all)."""
+        return self.skipped - len(self.reasons)
+
+
+def forecast(job: ImportJob) -> Forecast:
+    """Every row checked as the import will check it (no database writes), so the button
+    says how many rows will really be imported."""
+    owners = OwnerIndex(job.project)
+    importable, skipped, reasons = 0, 0, []
+    with job.file.open("rb") as binary, open_rows(binary, job.original_name) as rows:
+        columns = columns_from(next(rows, []))
+        for n, cells in enumerate(rows, start=2):
+            if not any(cells):
+                continue
+            row = parse_row(cells, n, columns, job.project.region, owners)
+            if not row.error:
+                importable += 1
+                continue
+            skipped += 1
+            if len(reasons) < PREVIEW_ROWS:
+                reasons.append(message_for(row))
+    return Forecast(importable, skipped, reasons)
+
+
 def _preview_row(
     row: Row, known: dict[str, int], names: dict[int, str], seen: dict[str, int], region: str
 ) -> PreviewRow:

@@ -60,6 +60,7 @@ def job_page(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"job": job, "region": job.project.region}
     if job.state == ImportJob.State.PREVIEW:
         context["rows"] = services.preview(job)
+        context["forecast"] = services.forecast(job)
     return render(request, "contacts/import_job.html", context)
 
 
