@@ -22,7 +22,7 @@ from calls.models import Agent, Call, CallDirection, CallStatus
 from calls.originate_claim import claim
 from calls.pbx.base import NotSupported, PbxError
 from calls.pbx.registry import UnknownVendor
-from calls.start_insert import Condition, insert_unless_busy
+from calls.start_insert import insert_unless_busy
 from contacts.models import Contact
 from contacts.phones import InvalidPhoneNumber, format_for_people, normalize_phone
 from pbxportal.crypto import UndecryptableCredentials
@@ -51,22 +51,14 @@ class StartedCall:
     created: bool
 
 
-class ConditionNotMet(Exception):
-    """start_call's ``only_if`` did not hold, or the agent was busy: the statement cannot
-    tell which. Check the condition another way, then start again without it."""
-
-
 def start_call(
     *,
     agent: Agent,
     number: str,
     contact: Contact | None = None,
     idempotency_key: str = "",
-    only_if: Condition | None = None,
 ) -> StartedCall:
-    """Create an outbound call and queue its originate task once the row is committed.
-
-    ``only_if`` is one more condition the INSERT itself checks (see ConditionNotMet)."""
+    """Create an outbound call and queue its originate task once the row is committed."""
     if idempotency_key:
         existing = Call.objects.filter(agent=agent, idempotency_key=idempotency_key).first()
         if existing:
@@ -88,11 +80,9 @@ def start_call(
             language=call_language.of_the_request(),
         )
         # who dialled whom: written by the same statement as the call
-        if insert_unless_busy(call, audit.call_started_entry(call), only_if):
+        if insert_unless_busy(call, audit.call_started_entry(call)):
             transaction.on_commit(lambda call=call: _enqueue_originate(call))
             return StartedCall(call, created=True)
-        if only_if is not None:
-            raise ConditionNotMet
         held = _why_not_inserted(agent, e164, idempotency_key)
         if held is not None:
             return StartedCall(held, created=False)

@@ -11,7 +11,6 @@ IMMEDIATE transaction, which also serialises racing starts. The partial unique i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection, transaction
@@ -23,29 +22,16 @@ from calls.models import TERMINAL_STATUSES, AuditEntry, Call
 _TERMINAL = sorted(TERMINAL_STATUSES)
 
 
-@dataclass(frozen=True)
-class Condition:
-    """A further SQL condition the INSERT must meet, e.g. that the API token which asked
-    for the call is still valid (calls.api.auth): checked by the same statement."""
-
-    sql: str
-    params: tuple
-
-
-def insert_unless_busy(call: Call, entry: AuditEntry, only_if: Condition | None = None) -> bool:
+def insert_unless_busy(call: Call, entry: AuditEntry) -> bool:
     """INSERT ``call`` and ``entry`` (whose object_id becomes the call's pk) unless the
-    call's agent has a call in progress, or ``only_if`` does not hold. True when both are
-    in; ``call`` then has its pk. Inside a caller's transaction they commit with it;
-    otherwise they are committed."""
+    call's agent has a call in progress. True when both are in; ``call`` then has its pk.
+    Inside a caller's transaction they commit with it; otherwise they are committed."""
     now = timezone.now()
     call.requested_at = call.updated_at = entry.at = now
     columns = rawsql.insert_columns(Call)
     params = [*rawsql.values(call, columns), call.agent_id, *_TERMINAL]
     where = _busy_guard()
-    if only_if is not None:
-        where, params = f"{where} AND {only_if.sql}", [*params, *only_if.params]
     if connection.vendor == "postgresql":
-        # prepared: planning the CTE each time cost about what running it does
         row = rawsql.fetch_one(
             _postgres_sql(where), [*params, *rawsql.values(entry, _entry_columns())]
         )

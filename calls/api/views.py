@@ -8,14 +8,13 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from calls import audit, roles, services
-from calls.api import auth
 from calls.api.permissions import IsAdminRole, IsAgentOrSupervisor, requesting_agent
 from calls.api.serializers import (
     AgentSerializer,
@@ -84,7 +83,6 @@ def _time_lookup(name: str, op: str, value: str) -> dict:
 
 @extend_schema(tags=["calls"])
 class CallListCreate(generics.ListAPIView):
-    confirms_tokens_itself = True  # see post() and calls.api.auth
     serializer_class = CallSerializer
     permission_classes = [IsAgentOrSupervisor]
     pagination_class = RecentFirst
@@ -105,22 +103,6 @@ class CallListCreate(generics.ListAPIView):
 
     @extend_schema(request=StartCallSerializer, responses={202: CallSerializer})
     def post(self, request: Request) -> Response:
-        if not auth.unconfirmed(request):
-            return self._start(request)
-        # A token remembered by this process: the start statement checks it itself. Any
-        # other outcome was worked out from what was remembered: check, then answer anew
-        # (nothing but the INSERT writes, so working it out twice changes nothing).
-        try:
-            response = self._start(request, only_if=auth.still_valid(request))
-            if response.status_code == status.HTTP_202_ACCEPTED:
-                return response
-        except (APIException, services.ConditionNotMet):
-            pass
-        auth.check_now(request)
-        self.check_permissions(request)
-        return self._start(request)
-
-    def _start(self, request: Request, only_if=None) -> Response:
         agent = requesting_agent(request)
         if agent is None:
             raise PermissionDenied(_("Only agents place calls: your user has no extension."))
@@ -139,7 +121,6 @@ class CallListCreate(generics.ListAPIView):
                 number=body.validated_data["number"],
                 contact=contact,
                 idempotency_key=request.headers.get("Idempotency-Key", "")[:128],
-                only_if=only_if,
             )
         except services.CallRefused as exc:
             code = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST

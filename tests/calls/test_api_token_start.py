@@ -1,8 +1,5 @@
-"""Placing calls with an API token the web process has already checked once.
-
-The start statement then checks the token, the user, the agent and its project itself;
-whatever it did not check is answered only after a full token check.
-"""
+"""Placing calls with an API token: every request checks the token, its user and agent
+afresh, so a revoked token or a moved agent counts at once, even right after a call."""
 
 import pytest
 from rest_framework.authtoken.models import Token
@@ -31,13 +28,13 @@ def place(api, number="0722123456", **headers):
 
 
 def a_first_call_that_ended(api):
-    """A call placed and over: the web process now remembers the token."""
+    """A call placed and over: the token has been checked once already."""
     response = place(api, "0744000001")
     assert response.status_code == 202
     Call.objects.filter(pk=response.json()["id"]).update(status="completed")
 
 
-def test_a_remembered_token_places_calls(api, originate_queue):
+def test_a_token_places_calls_one_after_another(api, originate_queue):
     a_first_call_that_ended(api)
     response = place(api)
     assert response.status_code == 202 and response.json()["number"] == "+40722123456"

@@ -9,21 +9,30 @@ from calls import live, live_later, services
 from calls.models import Call
 from tests.calls.test_live import use_redis
 
-pytestmark = pytest.mark.django_db(transaction=True)  # the publisher reads from its own thread
-
 
 @pytest.fixture
 def listener(agent, settings, monkeypatch):
     import redis
 
     use_redis(settings)
-    monkeypatch.setattr(live_later, "DELAY", 0.3)
     monkeypatch.setattr("calls.tasks.originate.delay", lambda call_id: None)  # no worker
     pubsub = redis.Redis.from_url(settings.REDIS_URL).pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(live.agent_channel(agent.pk))
     pubsub.get_message(timeout=1)  # the subscription's confirmation
     yield pubsub
     pubsub.close()
+
+
+@pytest.fixture
+def scheduled(monkeypatch) -> list[tuple]:
+    """The publishes the web process asked the worker for: (call id, countdown)."""
+    sent: list[tuple] = []
+
+    def apply_async(args, countdown=None, **_):
+        sent.append((*args, countdown))
+
+    monkeypatch.setattr(live_later.publish_waiting, "apply_async", apply_async)
+    return sent
 
 
 def _messages(pubsub, seconds: float) -> list[dict]:
@@ -35,15 +44,29 @@ def _messages(pubsub, seconds: float) -> list[dict]:
     return found
 
 
-def test_a_call_still_waiting_reaches_the_other_pages_after_a_moment(agent, listener):
+@pytest.mark.django_db(transaction=True)
+def test_a_call_still_waiting_reaches_the_other_pages_after_a_moment(agent, listener, scheduled):
     started = services.start_call(agent=agent, number="0722 123 456")
+    assert scheduled == [(started.call.pk, live_later.DELAY)]  # once committed, for later
     assert _messages(listener, 0.15) == []  # not while the worker would be placing it
+    live_later.publish_waiting(started.call.pk)  # the worker, DELAY later
     later = _messages(listener, 1.5)
     assert [(m["call"], m["status"]) for m in later] == [(started.call.pk, "queued")]
 
 
-def test_a_call_that_moved_on_in_the_meantime_is_not_published_again(agent, listener):
+@pytest.mark.django_db(transaction=True)
+def test_a_call_that_moved_on_in_the_meantime_is_not_published_again(agent, listener, scheduled):
     started = services.start_call(agent=agent, number="0722 123 456")
     # the worker placed it and published that change itself
     Call.objects.filter(pk=started.call.pk).update(status="agent_ringing")
+    live_later.publish_waiting(started.call.pk)
     assert _messages(listener, 1.0) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_scheduled_before_the_call_is_committed(agent, listener, scheduled):
+    from django.db import transaction
+
+    with transaction.atomic():
+        services.start_call(agent=agent, number="0722 123 456")
+        assert scheduled == []  # a rolled-back call must not be published

@@ -1,5 +1,5 @@
 """What the process environment says about reaching a PBX is obeyed: a proxy, the hosts
-that bypass it, a CA bundle. The sessions read it once, when they are made."""
+that bypass it, a CA bundle: requests reads it for every request, as it does by default."""
 
 from __future__ import annotations
 
