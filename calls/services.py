@@ -25,6 +25,7 @@ from calls.pbx.registry import UnknownVendor
 from calls.start_insert import insert_unless_busy
 from contacts.models import Contact
 from contacts.phones import InvalidPhoneNumber, format_for_people, normalize_phone
+from contacts.selectors import contact_by_number
 from pbxportal.crypto import UndecryptableCredentials
 
 log = logging.getLogger("calls.services")
@@ -69,6 +70,8 @@ def start_call(
         raise CallRefused(str(exc), code="invalid_number") from None
     if contact is not None and contact.project_id != agent.project_id:
         raise CallRefused(_("That contact belongs to another project."), code="invalid_contact")
+    if contact is None:  # a typed number may be a contact's: the card and history name them
+        contact = contact_by_number(agent.project, e164)
     for _attempt in range(3):
         call = Call(
             project=agent.project,

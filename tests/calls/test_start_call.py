@@ -119,3 +119,12 @@ def test_the_database_itself_refuses_a_second_active_outbound_call(agent):
         remote_number="+40744555666",
         status="completed",
     )
+
+
+def test_a_typed_number_of_a_contact_is_linked_to_that_contact(agent, originate_queue):
+    contact = make_contact(agent.project, "Ion Popescu", "+40722123456")
+    make_contact(make_project(), "Someone Else", "+40733000111")
+    call = services.start_call(agent=agent, number="0722 123 456").call
+    assert call.contact == contact
+    other = services.start_call(agent=make_agent(agent.project), number="0733 000 111").call
+    assert other.contact is None  # another project's contact is not ours to name
