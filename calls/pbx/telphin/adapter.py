@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import requests
 
@@ -286,16 +287,10 @@ class TelphinAdapter(PbxAdapter):
             checked(self._api("GET", path), _("list the current calls")), vendor_call_id
         )
         if not live:
-            raise PbxError(
-                _("Telphin has no such call in progress any more; it has probably ended."),
-                vendor_code="not_live",
-            )
-        response = self._api("DELETE", f"{path}{live}")
+            raise call_over("not_live")
+        response = self._api("DELETE", f"{path}{quote(live, safe='')}")
         if response.status_code == 404:
-            raise PbxError(
-                _("Telphin has no such call in progress any more; it has probably ended."),
-                vendor_code="404",
-            )
+            raise call_over("404")  # ended between our list and our DELETE
         checked(response, _("end the call"))
 
     # -- Event subscriptions -------------------------------------------------
@@ -392,3 +387,11 @@ def callback_body(request: OriginateRequest) -> dict[str, Any]:
     if request.caller_name:
         body["src_caller_id_name"] = request.caller_name[:64]
     return body
+
+
+def call_over(code: str) -> PbxError:
+    """Hang up of a call Telphin no longer has: nothing left to end at the PBX."""
+    return PbxError(
+        _("Telphin has no such call in progress any more; it has probably ended."),
+        vendor_code=code,
+    )
