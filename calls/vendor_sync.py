@@ -5,12 +5,18 @@ events, so its own list is how calls get their vendor id and how calls placed or
 taken outside pbxportal reach the history. Rules, so that running it twice
 changes nothing:
 
-* a listed call whose id we already hold (same project) is left alone;
+* a listed call whose id we already hold (same project) is settled when our row is
+  still open and the list says it ended (the stream missed its hangup), else left alone;
 * else an outbound call we originated, with no vendor id yet, from the same SIP
   account to the same number within MATCH_WINDOW of the listed time, takes the id
-  (and its outcome, if our row is still open);
+  (and is settled the same way);
 * else, once the vendor says it ended, the call is created with the vendor id.
   Calls still in progress are skipped: the next run picks them up.
+
+Settling applies a hangup event (dedupe key ``vchist:<id>:hangup``) through
+calls.event_service, so the state machine, the live pages and callbacks see it like a
+hangup from the stream; the listed duration is the PBX's talk time. The beat runs it
+every SETTLE_EVERY seconds, so no VoipCenter call stays open long after it ended.
 
 Rows are read defensively (the vendor document shows no reply; the field names
 follow the sandbox and the public clients): callid/call_id/uniqueid, date
@@ -32,13 +38,26 @@ from django.utils import timezone
 
 from calls import states
 from calls.adapters import adapter_for
+from calls.event_service import apply_event
 from calls.models import Agent, Call, CallDirection, CallStatus, Project, Vendor
+from calls.pbx.base import EventKind, HangupOutcome, NormalizedEvent
 from contacts.models import ContactPhone
 from contacts.phones import try_normalize
 
 log = logging.getLogger("calls.vendor_sync")
 
 MATCH_WINDOW = timedelta(minutes=3)
+SETTLE_EVERY = 60.0  # seconds between beat runs (pbxportal/settings.py)
+
+# Our terminal status -> the hangup outcome that leads the state machine to it.
+_HANGUP_OUTCOMES = {
+    CallStatus.COMPLETED: HangupOutcome.COMPLETED,
+    CallStatus.NO_ANSWER: HangupOutcome.NO_ANSWER,
+    CallStatus.MISSED: HangupOutcome.NO_ANSWER,
+    CallStatus.BUSY: HangupOutcome.BUSY,
+    CallStatus.CANCELED: HangupOutcome.CANCELED,
+    CallStatus.FAILED: HangupOutcome.FAILED,
+}
 
 _OUTCOMES = {
     "completed": CallStatus.COMPLETED,
@@ -70,6 +89,7 @@ class SyncResult:
     created: int = 0
     matched: int = 0
     known: int = 0
+    settled: int = 0
     skipped: int = 0
 
 
@@ -118,7 +138,13 @@ def sync_calls(project: Project, day: date) -> SyncResult:
     """Bring ``day``'s (UTC) VoipCenter calls into the project's history; idempotent."""
     rows = adapter_for(project).list_calls(day)
     listed = [c for c in (read_row(r, project.region) for r in rows) if c is not None]
-    counts = {"created": 0, "matched": 0, "known": 0, "skipped": len(rows) - len(listed)}
+    counts = {
+        "created": 0,
+        "matched": 0,
+        "known": 0,
+        "settled": 0,
+        "skipped": len(rows) - len(listed),
+    }
     with transaction.atomic():
         # One sync per project at a time: two concurrent runs must not both create a row.
         Project.objects.select_for_update().filter(pk=project.pk).first()
@@ -128,11 +154,12 @@ def sync_calls(project: Project, day: date) -> SyncResult:
 
 
 def _reconcile(project: Project, listed: VendorCall) -> str:
-    calls = Call.objects.filter(project=project)
-    if calls.filter(vendor_call_id=listed.vendor_call_id).exists():
-        return "known"
+    known = Call.objects.filter(project=project, vendor_call_id=listed.vendor_call_id).first()
+    if known is not None:
+        return "settled" if _settle(project, known, listed) else "known"
     if listed.direction == CallDirection.OUTBOUND and (ours := _ours(project, listed)):
         _adopt(ours, listed)
+        _settle(project, ours, listed)
         return "matched"
     if listed.status is None:
         return "skipped"
@@ -158,13 +185,25 @@ def _ours(project: Project, listed: VendorCall) -> Call | None:
 
 def _adopt(call: Call, listed: VendorCall) -> None:
     call.vendor_call_id = listed.vendor_call_id
-    fields = ["vendor_call_id", "updated_at"]
-    if listed.status and not states.is_terminal(call.status):
-        call.status = listed.status
-        call.duration = listed.duration if listed.status == CallStatus.COMPLETED else None
-        call.ended_at = call.ended_at or timezone.now()
-        fields += ["status", "duration", "ended_at"]
-    call.save(update_fields=fields)
+    call.save(update_fields=["vendor_call_id", "updated_at"])
+
+
+def _settle(project: Project, call: Call, listed: VendorCall) -> bool:
+    """End our still-open ``call`` the way the list says it ended; False if nothing to do."""
+    if listed.status is None or states.is_terminal(call.status):
+        return False
+    completed = listed.status == CallStatus.COMPLETED
+    event = NormalizedEvent(
+        kind=EventKind.HANGUP,
+        dedupe_key=f"vchist:{listed.vendor_call_id}:hangup",
+        vendor_call_id=listed.vendor_call_id,
+        direction=None,
+        outcome=_HANGUP_OUTCOMES[listed.status],
+        reason="VoipCenter call history",
+        talk_seconds=listed.duration if completed else None,
+        raw={"source": "get.php m=calls", "status": listed.status, "duration": listed.duration},
+    )
+    return apply_event(project=project, vendor=Vendor.VOIPCENTER, event=event).changed
 
 
 def _create(project: Project, listed: VendorCall) -> None:
@@ -192,11 +231,11 @@ def voipcenter_projects() -> list[Project]:
 
 @shared_task(name="calls.sync_vendor_calls")
 def sync_vendor_calls(days: int = 2) -> dict[str, int]:
-    """Beat, every 15 minutes: today and yesterday (UTC) of every VoipCenter project."""
+    """Beat, every minute: today and yesterday (UTC) of every VoipCenter project."""
     from calls.pbx.base import PbxError
 
     today = timezone.now().astimezone(UTC).date()
-    totals = {"projects": 0, "created": 0, "matched": 0, "failed": 0}
+    totals = {"projects": 0, "created": 0, "matched": 0, "settled": 0, "failed": 0}
     for project in voipcenter_projects():
         totals["projects"] += 1
         for offset in range(days):
@@ -208,4 +247,5 @@ def sync_vendor_calls(days: int = 2) -> dict[str, int]:
                 break
             totals["created"] += result.created
             totals["matched"] += result.matched
+            totals["settled"] += result.settled
     return totals

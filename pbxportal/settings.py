@@ -373,9 +373,10 @@ CELERY_IMPORTS = ["contacts.imports.tasks"]
 
 # --- VoipCenter call history sync (calls/vendor_sync.py) ---------------------------
 CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", []), "calls.vendor_sync"]
-# Every 15 minutes: today and yesterday (UTC) of every VoipCenter project.
+# Every minute: today and yesterday (UTC) of every VoipCenter project. It also ends the
+# calls whose hangup the live stream missed, so none stays open long after it ended.
 CELERY_BEAT_SCHEDULE["sync-vendor-calls"] = {
     "task": "calls.sync_vendor_calls",
-    "schedule": 15 * 60.0,
+    "schedule": 60.0,
     "kwargs": {"days": 2},
 }

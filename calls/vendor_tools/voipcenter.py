@@ -130,7 +130,7 @@ def sync_call_history(
     def work() -> ToolResult:
         voipcenter_adapter(project)  # refuses other vendors in words
         today = timezone.now().astimezone(UTC).date()
-        totals = {"listed": 0, "created": 0, "matched": 0, "known": 0, "skipped": 0}
+        totals = {"listed": 0, "created": 0, "matched": 0, "known": 0, "settled": 0, "skipped": 0}
         for offset in range(days):
             result = sync_calls(project, today - timedelta(days=offset))
             for key in totals:
@@ -140,7 +140,8 @@ def sync_call_history(
             message=_(
                 "%(name)s: VoipCenter listed %(listed)d call(s) for the last %(days)d day(s): "
                 "%(created)d added to the history, %(matched)d matched to calls placed here, "
-                "%(known)d already known, %(skipped)d still in progress or unreadable."
+                "%(settled)d ended here from the history, %(known)d already known, "
+                "%(skipped)d still in progress or unreadable."
             )
             % {"name": project.name, "days": days, **totals},
             counts=totals,

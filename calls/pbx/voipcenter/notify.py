@@ -109,8 +109,8 @@ def one(message: Mapping[str, Any]) -> NormalizedEvent:
         dedupe_key=_dedupe_key(call_id, state, leg, message),
         vendor_call_id=call_id[:128],
         direction=direction,
-        from_number=_first(fields, CALLER_KEYS)[:40],
-        to_number=_first(fields, CALLEE_KEYS)[:40],
+        from_number=number(_first(fields, CALLER_KEYS))[:40],
+        to_number=number(_first(fields, CALLEE_KEYS))[:40],
         extension=_first(fields, EXTENSION_KEYS)[:64],
         occurred_at=_time(_first(fields, TIME_KEYS)),
         outcome=outcome,
@@ -121,10 +121,22 @@ def one(message: Mapping[str, Any]) -> NormalizedEvent:
     )
 
 
+def number(text: str) -> str:
+    """VoipCenter writes numbers as international digits (3293456789): give them their '+'.
+    National (0...) numbers and short extensions stay as they are."""
+    if text.isdigit() and not text.startswith("0") and len(text) >= 8:
+        return "+" + text
+    return text
+
+
 def _first(fields: Mapping[str, Any], names: tuple[str, ...]) -> str:
     for name in names:
         value = fields.get(name)
-        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+        if (
+            isinstance(value, str | int | float)
+            and not isinstance(value, bool)
+            and str(value).strip()
+        ):
             return str(value).strip()
     return ""
 

@@ -14,6 +14,7 @@ never logged: it travels only inside the ``register`` payload.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -30,6 +31,21 @@ CONNECT_TIMEOUT = 10.0
 # A server that closes the stream this soon after ``register`` refused the key.
 REGISTER_GRACE = 3.0
 _TICK = 0.25  # the longest a stop request waits
+
+
+class _NoKeys(logging.Filter):
+    """python-socketio/engineio log every packet at INFO/DEBUG, the register key with them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "wskey" in record.getMessage():
+            record.msg, record.args = "(a Socket.IO packet with the websocket key, not logged)", ()
+        return True
+
+
+# Their own loggers would inherit the root level; this one says only what went wrong.
+_LIBRARY_LOG = logging.getLogger("calls.voipcenter_stream.socketio")
+_LIBRARY_LOG.setLevel(logging.WARNING)
+_LIBRARY_LOG.addFilter(_NoKeys())
 
 
 @dataclass(frozen=True)
@@ -58,7 +74,12 @@ def listen(
     seconds after ``register`` (or sent a message sooner).
     """
     inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
-    client = socketio.Client(reconnection=False, request_timeout=connect_timeout)
+    client = socketio.Client(
+        reconnection=False,
+        request_timeout=connect_timeout,
+        logger=_LIBRARY_LOG,
+        engineio_logger=_LIBRARY_LOG,
+    )
     client.on("serveroutput", lambda *args: inbox.put(("serveroutput", args)))
     client.on("notify", lambda *args: inbox.put(("notify", args[0] if args else None)))
     client.on("disconnect", lambda: inbox.put(("disconnect", None)))
