@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import cache
 
-from django.db import connection
 from django.utils import timezone
 
-from calls import rawsql, states
-from calls.models import Agent, Call, PbxAccount, Project
-from contacts.models import Contact
+from calls import states
+from calls.models import Agent, Call
 
 RECENT_LIMIT = 10
 # An ended call stays on the card this long, so the agent sees how it ended.
@@ -20,58 +17,24 @@ QUIET_RINGING = timedelta(seconds=60)
 
 
 def agent_for_stream(agent_id: int) -> Agent:
-    """The agent with its project and PBX account (for the hang-up button), in one
-    prepared query: the live stream reads it on every change."""
-    row = rawsql.fetch_one(_agent_sql(), [agent_id])
-    if row is None:
-        raise Agent.DoesNotExist(agent_id)
-    agent, project, account = rawsql.from_rows((Agent, Project, PbxAccount), row)
-    project.pbx_account = account
-    agent.project = project
-    return agent
-
-
-@cache
-def _agent_sql() -> str:
-    quote = connection.ops.quote_name
-    selects = [
-        rawsql.select_list(m, a) for m, a in ((Agent, "a"), (Project, "p"), (PbxAccount, "x"))
-    ]
-    return (
-        f"SELECT {', '.join(selects)} FROM {quote(Agent._meta.db_table)} a "  # noqa: S608 - names from the models
-        f"{rawsql.join('JOIN', Project, 'p', 'a', Agent._meta.get_field('project'))} "
-        f"{rawsql.join('JOIN', PbxAccount, 'x', 'p', Project._meta.get_field('pbx_account'))} "
-        f"WHERE a.{quote(Agent._meta.pk.column)} = %s"
-    )
+    """The agent with its project and PBX account (for the hang-up button), in one query:
+    the live stream reads it on every change."""
+    return Agent.objects.select_related("project__pbx_account").get(pk=agent_id)
 
 
 def latest_calls(agent: Agent) -> list[Call]:
     """The agent's latest calls with their contacts, newest first: the card's call and
-    the recent list in one query. The live stream runs it on every change, so it is
-    written out and prepared (built by the ORM with the calls' projects and accounts,
-    it was half the web process's CPU per render); a call in the agent's project gets
-    ``agent.project``."""
-    calls = []
-    for row in rawsql.fetch_all(_latest_sql(), [agent.pk, RECENT_LIMIT + 2]):
-        call, contact = rawsql.from_rows((Call, Contact), row)
-        call.contact = contact
+    the recent list in one query (the live stream runs it on every change); a call in
+    the agent's project gets ``agent.project``."""
+    calls = list(
+        Call.objects.filter(agent=agent)
+        .select_related("contact")
+        .order_by("-requested_at", "-pk")[: RECENT_LIMIT + 2]
+    )
+    for call in calls:
         if call.project_id == agent.project_id:
             call.project = agent.project
-        calls.append(call)
     return calls
-
-
-@cache
-def _latest_sql() -> str:
-    quote, col = connection.ops.quote_name, rawsql.column
-    return (
-        f"SELECT {rawsql.select_list(Call, 'c')}, {rawsql.select_list(Contact, 'ct')} "  # noqa: S608 - names from the models
-        f"FROM {quote(Call._meta.db_table)} c "
-        f"{rawsql.join('LEFT JOIN', Contact, 'ct', 'c', Call._meta.get_field('contact'))} "
-        f"WHERE c.{col(Call, 'agent')} = %s "
-        f"ORDER BY c.{col(Call, 'requested_at')} DESC, c.{quote(Call._meta.pk.column)} DESC "
-        "LIMIT %s"
-    )
 
 
 def current_call(agent: Agent, latest: list[Call] | None = None) -> Call | None:

@@ -35,13 +35,6 @@ def fetch_one(sql: str, params: Sequence) -> tuple | None:
         return cursor.fetchone()
 
 
-def fetch_all(sql: str, params: Sequence) -> list[tuple]:
-    """Every row of a hot-path SELECT."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def update_columns(obj: models.Model, names: Sequence[str]) -> None:
     """UPDATE only ``names`` of ``obj``'s row. No save signals are sent."""
     with connection.cursor() as cursor:
@@ -71,57 +64,6 @@ def insert_select_sql(model: type[models.Model], columns: tuple, where: str) -> 
         f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {placeholders} "
         f"WHERE {where} ON CONFLICT DO NOTHING RETURNING {quote(model._meta.pk.column)}"
     )
-
-
-def select_list(model: type[models.Model], alias: str) -> str:
-    """Every column of ``model`` as ``alias``.column, in ``from_row``'s order."""
-    quote = connection.ops.quote_name
-    return ", ".join(f"{quote(alias)}.{quote(f.column)}" for f in model._meta.concrete_fields)
-
-
-def join(kind: str, model: type[models.Model], alias: str, parent_alias: str, field) -> str:
-    """``kind`` ("JOIN", "LEFT JOIN") of ``model`` as ``alias``, on the foreign key
-    ``field`` (a field of the model ``parent_alias`` stands for) pointing at it."""
-    quote = connection.ops.quote_name
-    return (
-        f"{kind} {quote(model._meta.db_table)} {alias} ON {alias}.{quote(model._meta.pk.column)}"
-        f" = {parent_alias}.{quote(field.column)}"
-    )
-
-
-def from_rows(models_: Sequence[type[models.Model]], row: Sequence) -> list:
-    """The instances of ``models_`` whose ``select_list``s make up ``row``, in order;
-    None for one whose pk is NULL (an outer join found nothing)."""
-    objects, start = [], 0
-    for model in models_:
-        objects.append(from_row(model, row, start))
-        start += len(model._meta.concrete_fields)
-    return objects
-
-
-def from_row(model: type[models.Model], row: Sequence, start: int) -> models.Model | None:
-    """The ``model`` instance whose ``select_list`` begins at ``row[start]``, converted
-    as the ORM converts it; None when its pk is NULL (an outer join found nothing)."""
-    attnames, pk_index, converters = _reading(model)
-    values = list(row[start : start + len(attnames)])
-    if values[pk_index] is None:
-        return None
-    for i, col, convert in converters:
-        values[i] = convert(values[i], col, connection)
-    return model.from_db(connection.alias, attnames, values)
-
-
-@cache
-def _reading(model: type[models.Model]) -> tuple[list[str], int, list[tuple]]:
-    """What ``from_row`` needs of ``model``, worked out once: attribute names, the pk's
-    place, and the (place, column, converter) of each field the ORM would convert."""
-    fields = model._meta.concrete_fields
-    converters = []
-    for i, field in enumerate(fields):
-        col = field.get_col(model._meta.db_table)
-        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
-            converters.append((i, col, convert))
-    return [f.attname for f in fields], fields.index(model._meta.pk), converters
 
 
 def _db_value(obj: models.Model, name: str):
