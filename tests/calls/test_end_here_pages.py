@@ -194,3 +194,31 @@ def test_history_and_call_detail_say_who_ended_the_call(client, agent):
     assert "Ended in pbxportal by the agent" in client.get("/history/").content.decode()
     detail = client.get(f"/history/{call.pk}/").content.decode()
     assert "Ended in pbxportal by the agent" in detail
+
+
+def test_the_csv_export_says_who_ended_each_call(client, agent):
+    import csv
+    import io
+
+    ended_here, by_pbx = live_call(agent), live_call(make_agent(agent.project))
+    client.force_login(agent.user)
+    client.post(f"/calls/{ended_here.pk}/end/")
+    Call.objects.filter(pk=by_pbx.pk).update(status="completed", ended_at=timezone.now())
+    client.force_login(make_user("supervisor"))
+    response = client.get("/history/export.csv")
+    rows = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    assert {row["Call id"]: row["Ended by"] for row in rows} == {
+        str(ended_here.pk): "agent",
+        str(by_pbx.pk): "",
+    }
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("ro", "Am închis"), ("nl", "Ik heb opgehangen"), ("ru", "Я положил(а) трубку")],
+)
+def test_ive_hung_up_speaks_the_agents_language(client, agent, language, words):
+    live_call(agent)
+    client.force_login(agent.user)
+    page = client.get("/", headers={"accept-language": language}).content.decode()
+    assert words in page
