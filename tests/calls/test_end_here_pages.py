@@ -215,7 +215,7 @@ def test_the_csv_export_says_who_ended_each_call(client, agent):
 
 @pytest.mark.parametrize(
     ("language", "words"),
-    [("ro", "Am închis"), ("nl", "Ik heb opgehangen"), ("ru", "Я положил(а) трубку")],
+    [("ro", "Am închis"), ("nl", "Ik heb opgehangen"), ("ru", "Я положил(а) трубку")],  # noqa: RUF001,
 )
 def test_ive_hung_up_speaks_the_agents_language(client, agent, language, words):
     live_call(agent)
