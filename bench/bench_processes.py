@@ -173,5 +173,13 @@ def start_uvicorn(stack, env: dict[str, str], log: Path, app: str, port: int, ex
         *extra,
     ]
     web = stack.enter_context(process(cmd, env, log, "uvicorn"))
-    wait_for(lambda: _up(f"http://127.0.0.1:{port}/healthz"), 30, "uvicorn")
+    wait_for(lambda: _alive(web, log) and _up(f"http://127.0.0.1:{port}/healthz"), 30, "uvicorn")
     return web
+
+
+def _alive(proc: subprocess.Popen, log: Path) -> bool:
+    """True while ``proc`` runs; once it has exited, fail at once with its log's end."""
+    if proc.poll() is None:
+        return True
+    tail = log.read_text(errors="replace")[-3000:]
+    raise RuntimeError(f"{log.name}: exited ({proc.returncode}) before it was ready:\n{tail}")

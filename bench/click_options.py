@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 PRESETS = {
@@ -15,6 +16,24 @@ PRESETS = {
         "redis": "redis://127.0.0.1:6379/12",
     },
 }
+
+
+# seconds: proves the bench still runs (tests/test_benches.py); 2 agents, 2 logins to hash
+SMOKE = {"calls": 3, "warmup": 1, "agents": 2, "concurrency": 1, "call_timeout": 20.0}
+
+
+def smoke_stores(environ: dict[str, str]) -> dict[str, str]:
+    """A smoke run's database, broker and live channel: what the test run is configured
+    with (DATABASE_URL's server, CELERY_BROKER_URL, REDIS_URL), else the embedded ones."""
+    from bench_db import configured_postgres
+
+    server = configured_postgres()
+    broker = environ.get("CELERY_BROKER_URL", "")
+    return {
+        "database": f"{server}/pbxportal_bench_smoke_{os.getpid()}" if server else "sqlite",
+        "broker": broker if broker.startswith("redis") else "filesystem://",
+        "redis": environ.get("REDIS_URL", ""),
+    }
 
 
 def arguments(description: str) -> argparse.ArgumentParser:
@@ -95,4 +114,9 @@ def arguments(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--json", type=Path, help="write the result (and samples) here")
     parser.add_argument("--samples", action="store_true", help="keep per-call samples in --json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary var dir (logs)")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help=f"{SMOKE} on the test run's stores (else embedded); checks figures, not timings",
+    )
     return parser

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from bench_db import check
 from bench_processes import (
     flush_redis_db,
     free_port,
@@ -54,14 +55,13 @@ from click_calls import (
     report,
     setup_data,
 )
-from click_options import PRESETS, arguments
+from click_options import PRESETS, SMOKE, arguments, smoke_stores
 from disk_probe import DiskProbe  # bench/ is on sys.path as the script's folder
 from measure import (
     cpu_seconds,
     machine_busy,
     summary,
 )
-from sse_client import TERMINAL
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -181,7 +181,7 @@ def _latencies(measured: list[Sample]) -> dict[str, dict]:
 
 
 def run(args) -> dict[str, Any]:
-    preset = PRESETS[args.preset]
+    preset = smoke_stores(dict(os.environ)) if args.smoke else PRESETS[args.preset]
     database = args.database_url or preset["database"]
     broker = args.broker_url or preset["broker"]
     redis_url = preset["redis"] if args.redis_url is None else args.redis_url
@@ -205,7 +205,7 @@ def run(args) -> dict[str, Any]:
         with ExitStack() as stack:
             if database.startswith("postgres"):
                 stack.enter_context(postgres_database(database))
-            if broker.startswith("redis"):
+            if broker.startswith("redis") and not args.smoke:  # a smoke run's may be shared
                 flush_redis_db(broker)
             sandbox, sandbox_url = start_sandbox(
                 stack, var / "sandbox.json", {**os.environ, **timing}, logs / "sandbox.log"
@@ -239,10 +239,11 @@ def run(args) -> dict[str, Any]:
             disk = stack.enter_context(DiskProbe(var, args.disk_probe))
             elapsed, cpu, machine = _measured_calls(args, base, agents, samples, procs)
             # let the last calls end, so no event goes to a stopped web process
-            for stream in agents.streams:
-                stream.wait_card(
-                    lambda c: c.status in TERMINAL, args.talk_time + 5, start=len(stream.cards) - 1
-                )
+            wait_for(
+                lambda: all(s.idle() for s in agents.streams),
+                args.talk_time + 5,
+                "the last calls ending",
+            )
             # let the last answer deliveries be recorded, then read the sandbox's records
             time.sleep(0.5)
             collect_sandbox(sandbox_url, samples)
@@ -302,6 +303,8 @@ def main() -> None:
         return
     parser = arguments(__doc__.split("\n\n")[0])
     args = parser.parse_args()
+    if args.smoke:
+        vars(args).update(SMOKE, preset="smoke")
     # SIGTERM (e.g. `timeout`) unwinds like Ctrl-C, so the processes and database go too
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     args.agents = args.agents or 8 * args.concurrency
@@ -311,6 +314,25 @@ def main() -> None:
     print(report(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
+    if args.smoke:
+        check_smoke(result, args.calls)
+
+
+def check_smoke(result: dict[str, Any], calls: int) -> None:
+    """Every call measured end to end, no error; the figures are numbers (no timings)."""
+    series = ("click_to_pbx_ms", "click_to_parsed_ms", "event_to_sse_ms", "post_response_ms")
+    figures = {f"{k} {p}": result[k].get(p) for k in series for p in ("p50", "max")}
+    figures |= {f"CPU ms per call, {k}": v for k, v in result["cpu_ms_per_call"].items()}
+    check(
+        "click_to_pbx",
+        figures,
+        {
+            "no call failed": result["error_count"] == 0,
+            "no stream failed": not result["stream_errors"],
+            "every call reached the PBX": result["click_to_pbx_ms"].get("n") == calls,
+            "every answer reached the screen": result["event_to_sse_ms"].get("n") == calls,
+        },
+    )
 
 
 if __name__ == "__main__":

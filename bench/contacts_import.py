@@ -1,6 +1,7 @@
 """Contacts import of 100,000 rows, CSV and XLSX, on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/contacts_import.py [--rows 100000] [--pg postgres://...]
+    .venv/bin/python bench/contacts_import.py [--rows 100000]   # BENCH_PG: the server
+    .venv/bin/python bench/contacts_import.py --smoke   # seconds, the test run's database
 
 Each (database, format) runs in a child process on a fresh database: upload checks
 (header + row count), the preview, then the import exactly as the Celery task runs
@@ -20,11 +21,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
+from bench_db import check, database_url, is_postgres
+from bench_processes import postgres_database
+
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PG_NAME = "bench_contacts_import"
+SMOKE_ROWS = 60
 
 
 def write_files(folder: Path, rows: int, version: str = "") -> dict[str, Path]:
@@ -61,17 +66,19 @@ def write_files(folder: Path, rows: int, version: str = "") -> dict[str, Path]:
 
 
 def child(path: Path, changed: Path) -> dict:
-    """Runs inside the child: Django set up on the bench database, already migrated."""
+    """Runs inside the child: Django set up on the fresh bench database, migrated here."""
     import django
 
     django.setup()
     from django.contrib.auth.models import User
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
 
     from calls.models import Agent, PbxAccount, Project
     from contacts.imports import processing, services
     from contacts.models import Contact, ContactPhone
 
+    call_command("migrate", verbosity=0)
     account = PbxAccount.objects.create(name="bench", vendor="sandbox", base_url="http://x")
     project = Project.objects.create(name="bench", pbx_account=account, region="RO")
     user = User.objects.create(username="bench-admin", is_superuser=True)
@@ -107,58 +114,74 @@ def run_one(database: str, path: Path, changed: Path, workdir: Path) -> dict:
         "DATABASE_URL": database,
         "CELERY_BROKER_URL": "memory://",
     }
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(path), str(changed)],
         cwd=ROOT,
         env=env,
-        check=True,
         capture_output=True,
         text=True,
     )
+    if out.returncode:
+        raise SystemExit(f"the import child failed ({out.returncode}):\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def pg_database(create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_ADMIN}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
-        if create:
-            conn.execute(f"CREATE DATABASE {PG_NAME}")
+def databases(smoke: bool, folder: Path) -> list[str]:
+    """SQLite and PostgreSQL; a smoke run: the test run's database only."""
+    if smoke:
+        return [database_url(PG_NAME, True, folder)]
+    return [f"sqlite:///{folder / 'bench.sqlite3'}", database_url(PG_NAME, False, folder)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--smoke", action="store_true", help=f"{SMOKE_ROWS} rows, the test run's database"
+    )
     parser.add_argument("--child", nargs=2)
     args = parser.parse_args()
     if args.child:
         sys.path.insert(0, str(ROOT))
         print(json.dumps(child(Path(args.child[0]), Path(args.child[1]))))
         return
+    rows = SMOKE_ROWS if args.smoke else args.rows
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         started = time.perf_counter()
-        files = write_files(folder, args.rows)
-        changed = write_files(folder, args.rows, version="-v2")
+        files = write_files(folder, rows)
+        changed = write_files(folder, rows, version="-v2")
         print(f"files written in {time.perf_counter() - started:.1f} s", flush=True)
         for kind, path in files.items():
-            for name in ("sqlite", "postgresql"):
-                work = folder / f"{name}-{kind}"
+            for n, url in enumerate(databases(args.smoke, folder)):
+                work = folder / f"{n}-{kind}"
                 work.mkdir()
-                if name == "sqlite":
-                    database = f"sqlite:///{work / 'bench.sqlite3'}"
-                else:
-                    pg_database(create=True)
-                    database = f"{PG_ADMIN}/{PG_NAME}"
-                try:
-                    result = run_one(database, path, changed[kind], work)
-                finally:
-                    if name == "postgresql":
-                        pg_database(create=False)
+                with ExitStack() as stack:
+                    if is_postgres(url):
+                        stack.enter_context(postgres_database(url))
+                    else:  # a fresh SQLite file per run
+                        url = url.replace(".sqlite3", f"-{kind}.sqlite3")
+                    result = run_one(url, path, changed[kind], work)
                 size = path.stat().st_size / 1e6
-                print(json.dumps({"db": name, "file": kind, "mb": round(size, 1), **result}))
+                db = "postgresql" if is_postgres(url) else "sqlite"
+                results.append({"db": db, "file": kind, "mb": round(size, 1), **result})
+                print(json.dumps(results[-1]), flush=True)
+    if args.smoke:
+        check_smoke(results, rows)
+
+
+def check_smoke(results: list[dict], rows: int) -> None:
+    """Every pass counted what it should (created, then matched, then updated)."""
+    figures = {f"{r['db']} {r['file']} {k}": r[k] for r in results for k in r if k.endswith("_s")}
+    facts = {}
+    for r in results:
+        name = f"{r['db']} {r['file']}"
+        facts[f"{name}: first import creates every row"] = r["first_counts"] == [rows, 0, 0]
+        facts[f"{name}: the same file creates nothing"] = r["same_counts"] == [0, rows, 0]
+        facts[f"{name}: the changed file matches every row"] = r["changed_counts"] == [0, rows, 0]
+        facts[f"{name}: two phones per contact"] = r["phones"] == 2 * r["contacts"] == 2 * rows
+    check("contacts_import", figures, facts)
 
 
 if __name__ == "__main__":
