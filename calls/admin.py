@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from calls import audit, roles, services
 from calls.admin_pages import records  # registers the record admins (CallAdmin: below)
 from calls.admin_pages.forms import PbxAccountForm, ProjectForm, credential_inputs
-from calls.admin_pages.voipcenter import voipcenter_page
+from calls.admin_pages.voipcenter import stream_status, voipcenter_page
 from calls.models import Agent, Call, EndedBy, PbxAccount, Project, UserPreference, Vendor
 from calls.vendor_tools import ToolResult
 from calls.vendor_tools.agents import import_agents, register_webhooks
@@ -51,7 +51,7 @@ class PbxAccountAdmin(AdminsOnly, ToolMessages, admin.ModelAdmin):
     list_display = ["name", "vendor", "base_url", "stored_credentials", "last_warning"]
     list_filter = ["vendor"]
     search_fields = ["name", "base_url"]
-    readonly_fields = ["stored_credentials", "last_warning", "last_warning_at"]
+    readonly_fields = ["stored_credentials", "last_warning", "last_warning_at", "live_stream"]
     actions = ["test_connection"]
 
     def get_fieldsets(self, request, obj=None):
@@ -67,12 +67,26 @@ class PbxAccountAdmin(AdminsOnly, ToolMessages, admin.ModelAdmin):
                     ),
                 },
             ),
-            (_("Status"), {"fields": ["stored_credentials", "last_warning", "last_warning_at"]}),
+            (
+                _("Status"),
+                {
+                    "fields": [
+                        "stored_credentials",
+                        "last_warning",
+                        "last_warning_at",
+                        "live_stream",
+                    ]
+                },
+            ),
         ]
 
     @admin.display(description=_("stored credentials"))
     def stored_credentials(self, obj: PbxAccount) -> str:
         return ", ".join(obj.credential_names) or "—"
+
+    @admin.display(description=_("live event stream"))
+    def live_stream(self, obj: PbxAccount) -> str:
+        return stream_status(obj)  # VoipCenter only: the state kept by listen_voipcenter
 
     def save_model(self, request, obj: PbxAccount, form, change: bool) -> None:
         super().save_model(request, obj, form, change)

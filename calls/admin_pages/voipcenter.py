@@ -1,6 +1,9 @@
-"""The admin page of a VoipCenter project's switches: function indicators and DID routing."""
+"""The admin page of a VoipCenter project's switches: function indicators and DID routing;
+the PBX account page's view of the live event stream."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -8,11 +11,15 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from calls import roles
 from calls.admin_pages.forms import DidRoutesForm
-from calls.models import Project, Vendor
+from calls.models import EventStream, PbxAccount, Project, Vendor
 from calls.pbx.base import PbxError
 from calls.vendor_tools import voipcenter as tools
 from pbxportal.crypto import UndecryptableCredentials
@@ -70,3 +77,40 @@ def _read(project: Project) -> dict:
         return {"indicators": [], "dids": [], "vendor_error": exc.message}
     except UndecryptableCredentials as exc:
         return {"indicators": [], "dids": [], "vendor_error": str(exc)}
+
+
+def stream_status(account: PbxAccount) -> str:
+    """The PBX account page's view of its VoipCenter live stream (calls/voipcenter_listener)."""
+    if account.pk is None or account.vendor != Vendor.VOIPCENTER:
+        return "—"
+    stream = EventStream.objects.filter(account=account).first()
+    if stream is None:
+        return _(
+            "Not started: fill in the websocket user, and run the stream process "
+            "(manage.py listen_voipcenter)."
+        )
+    lines = [
+        format_html(
+            "{} {}",
+            stream.get_state_display(),
+            _("since %(when)s") % {"when": _when(stream.state_since)},
+        ),
+        format_html(
+            "{}",
+            _("%(count)d message(s) received, the last at %(when)s")
+            % {"count": stream.messages, "when": _when(stream.last_message_at)},
+        ),
+    ]
+    if stream.last_error:
+        lines.append(
+            format_html(
+                "{}: {}",
+                _("Last error at %(when)s") % {"when": _when(stream.last_error_at)},
+                stream.last_error,
+            )
+        )
+    return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
+
+
+def _when(moment: datetime | None) -> str:
+    return date_format(localtime(moment), "SHORT_DATETIME_FORMAT") if moment else "—"
