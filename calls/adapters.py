@@ -9,6 +9,7 @@ from calls.models import Call, Project
 from calls.pbx.base import OriginateRequest, PbxAdapter, PbxConfig
 from calls.pbx.http import kept_session
 from calls.pbx.registry import adapter_class
+from calls.project_settings import opened_settings
 
 
 def config_for(project: Project) -> PbxConfig:
@@ -16,7 +17,7 @@ def config_for(project: Project) -> PbxConfig:
     return PbxConfig(
         base_url=account.base_url.rstrip("/"),
         credentials=account.credentials,
-        settings=project.settings or {},
+        settings=opened_settings(project.settings),  # the signing secret in clear
         connect_timeout=float(project.settings.get("connect_timeout", 3.0)),
         read_timeout=float(project.settings.get("read_timeout", 10.0)),
     )

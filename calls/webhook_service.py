@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from calls import rawsql
 from calls.adapters import adapter_for
+from calls.event_input import bounded_body, cleaned_event
 from calls.event_service import LockedCalls, apply_event
 from calls.models import Project, WebhookRequest, WebhookVerdict
+from calls.pbx.allowlist import BadAllowlist, address_allowed, parse_ip_allowlist
 from calls.pbx.base import InboundRequest, NormalizedEvent, PbxAdapter, WebhookAuthError
 from calls.pbx.redact import MASK, redact
 
@@ -56,8 +58,12 @@ def receive(project: Project, vendor: str, inbound: InboundRequest) -> Outcome:
 
 
 def parse_entry(entry: WebhookRequest) -> list[NormalizedEvent]:
-    """The events of a stored request, as its vendor's adapter reads them."""
-    return _adapter(entry.project).parse_events(inbound_from_entry(entry))
+    """The events of a stored request, as its vendor's adapter reads them: the body bounded
+    before, control characters out of the events after (calls.event_input; the log keeps
+    the request as it came)."""
+    inbound = inbound_from_entry(entry)
+    bounded_body(inbound.body)
+    return [cleaned_event(event) for event in _adapter(entry.project).parse_events(inbound)]
 
 
 def apply_now(
@@ -93,18 +99,23 @@ def _adapter(project: Project) -> PbxAdapter:
 
 
 def check_source(project: Project, remote_addr: str) -> None:
-    """Refuse requests from outside the project's IP allowlist, when it has one."""
-    allowed = project.settings.get("webhook_allowed_ips") or []
+    """Refuse requests from outside the project's IP allowlist, when it has one.
+
+    A stored allowlist that cannot be read (saved before it was checked) refuses every
+    request, logged as refused with the bad entry: never a 500 the PBX retries forever.
+    """
+    try:
+        allowed = parse_ip_allowlist((project.settings or {}).get("webhook_allowed_ips"))
+    except BadAllowlist as exc:
+        raise WebhookAuthError(f"the project's IP allowlist is unreadable: {exc}") from None
     if not allowed:
         return
     try:
-        address = ipaddress.ip_address(remote_addr)
+        ipaddress.ip_address(remote_addr)
     except ValueError:
         raise WebhookAuthError(f"unreadable source address {remote_addr!r}") from None
-    for entry in allowed:
-        if address in ipaddress.ip_network(str(entry), strict=False):
-            return
-    raise WebhookAuthError(f"source {remote_addr} is not in the project's IP allowlist")
+    if not address_allowed(remote_addr, allowed):
+        raise WebhookAuthError(f"source {remote_addr} is not in the project's IP allowlist")
 
 
 def _store(project, vendor, inbound, verdict, error="") -> int:

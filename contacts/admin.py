@@ -3,7 +3,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from contacts.forms import ContactPhoneForm, ContactPhoneFormSet
+from contacts import services
+from contacts.forms import ContactForm, ContactPhoneForm, ContactPhoneFormSet
 from contacts.models import Contact, ContactPhone, ImportJob
 
 
@@ -23,6 +24,13 @@ class ContactAdmin(admin.ModelAdmin):
     list_select_related = ["project", "owner"]
     inlines = [ContactPhoneInline]
     raw_id_fields = ["owner"]
+    form = ContactForm
+
+    def save_model(self, request, obj: Contact, form, change: bool) -> None:
+        """A contact moved to another project takes its phones along (contacts.services)."""
+        super().save_model(request, obj, form, change)
+        if change and "project" in form.changed_data:
+            services.move_contact(obj, obj.project)
 
 
 @admin.register(ImportJob)

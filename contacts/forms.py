@@ -5,8 +5,23 @@ from django.conf import settings
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from contacts.models import ContactPhone
+from contacts.models import Contact, ContactPhone
 from contacts.phones import InvalidPhoneNumber, normalize_phone
+
+
+class ContactForm(forms.ModelForm):
+    """The contact in the admin: its owner must be an agent of its project."""
+
+    class Meta:
+        model = Contact
+        fields = ["project", "name", "company", "crm_url", "owner"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        owner, project = data.get("owner"), data.get("project")
+        if owner and project and owner.project_id != project.pk:
+            self.add_error("owner", _("The owner must be in the same project."))
+        return data
 
 
 class ContactPhoneForm(forms.ModelForm):

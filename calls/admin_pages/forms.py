@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from calls import credentials
+from calls import credentials, project_settings
 from calls.models import PbxAccount, Project, Vendor
 from calls.pbx.voipcenter import DID_ROUTE_LETTERS
 
@@ -118,10 +118,15 @@ class ProjectForm(forms.ModelForm):
         if not isinstance(values, dict):
             raise forms.ValidationError(_("Vendor settings must be a JSON object."))
         stored = (self.instance.settings or {}) if self.instance.pk else {}
-        return {
+        values = {
             k: stored.get(k, "") if v == SETTINGS_MASK and is_secret_setting(k) else v
             for k, v in values.items()
         }
+        # The same checks as the API: the IP allowlist read, the signing secret encrypted.
+        try:
+            return project_settings.checked_settings(values, stored, keep_unsent_secrets=False)
+        except project_settings.BadSettings as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class DidRoutesForm(forms.Form):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from calls import audit, credentials, roles
+from calls import audit, credentials, project_settings, reasons, roles
 from calls.models import Agent, Call, PbxAccount, Project
+from contacts import services as contact_services
 from contacts.models import Contact
 from contacts.phones import InvalidPhoneNumber, normalize_phone
 
@@ -16,7 +19,7 @@ from contacts.phones import InvalidPhoneNumber, normalize_phone
 class CallSerializer(serializers.ModelSerializer):
     number = serializers.CharField(source="remote_number", read_only=True)
     created_at = serializers.DateTimeField(source="requested_at", read_only=True)
-    error = serializers.CharField(source="failure_reason", read_only=True)
+    error = serializers.SerializerMethodField()
     status_text = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
@@ -34,13 +37,26 @@ class CallSerializer(serializers.ModelSerializer):
             "ended_at",
             "duration",
             "error",
+            "ended_by",
         ]
         read_only_fields = fields
+
+    def get_error(self, call: Call) -> str:
+        """The failure reason; the PBX's address in it only for admins (calls.reasons)."""
+        request = self.context.get("request")
+        admin = request is not None and roles.is_admin(request.user)
+        return reasons.reason_for(call.failure_reason, admin=admin)
+
+
+# Ids are 64-bit in the database: a larger number is refused here, not by the driver.
+LARGEST_ID = 2**63 - 1
 
 
 class StartCallSerializer(serializers.Serializer):
     number = serializers.CharField(max_length=40)
-    contact = serializers.IntegerField(required=False, allow_null=True)
+    contact = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=LARGEST_ID
+    )
 
 
 class PbxAccountSerializer(serializers.ModelSerializer):
@@ -102,8 +118,11 @@ class PbxAccountSerializer(serializers.ModelSerializer):
 
 
 class ProjectSerializer(serializers.ModelSerializer):
+    """``settings`` is an object; its secrets are write-only (``stored_secrets`` names them)."""
+
     event_webhook_url = serializers.CharField(read_only=True)
     caller_lookup_url = serializers.CharField(read_only=True)
+    stored_secrets = serializers.SerializerMethodField()
 
     class Meta:
         model = Project
@@ -113,11 +132,27 @@ class ProjectSerializer(serializers.ModelSerializer):
             "pbx_account",
             "region",
             "settings",
+            "stored_secrets",
             "event_webhook_url",
             "caller_lookup_url",
             "created_at",
         ]
         read_only_fields = ["created_at"]
+
+    def get_stored_secrets(self, project: Project) -> list[str]:
+        return project_settings.stored_secrets(project.settings)
+
+    def to_representation(self, instance: Project) -> dict:
+        data = super().to_representation(instance)
+        data["settings"] = project_settings.shown_settings(instance.settings)
+        return data
+
+    def validate_settings(self, value: object) -> dict:
+        stored = self.instance.settings if self.instance else None
+        try:
+            return project_settings.checked_settings(value, stored)
+        except project_settings.BadSettings as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
     def validate(self, attrs: dict) -> dict:
         settings = attrs.get("settings") or {}
@@ -142,8 +177,15 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class AgentSerializer(serializers.ModelSerializer):
-    username = serializers.CharField(source="user.username")
-    password = serializers.CharField(write_only=True, required=False, min_length=8)
+    """The agent and its login: the username through Django's own validators, the
+    password through the project's AUTH_PASSWORD_VALIDATORS."""
+
+    username = serializers.CharField(
+        source="user.username",
+        max_length=User._meta.get_field("username").max_length,
+        validators=User._meta.get_field("username").validators,
+    )
+    password = serializers.CharField(write_only=True, required=False, max_length=128)
     name = serializers.CharField(source="user.get_full_name", read_only=True)
 
     class Meta:
@@ -160,23 +202,44 @@ class AgentSerializer(serializers.ModelSerializer):
             "vendor_extension_id",
         ]
 
+    def validate(self, attrs: dict) -> dict:
+        username = attrs.get("user", {}).get("username")
+        if username is not None:
+            taken = User.objects.filter(username=username)
+            if self.instance is not None:
+                taken = taken.exclude(pk=self.instance.user_id)
+            if taken.exists():
+                raise serializers.ValidationError({"username": _("This username is taken.")})
+        password = attrs.get("password")
+        if password:
+            user = self.instance.user if self.instance else User(username=username or "")
+            try:
+                password_validation.validate_password(password, user)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"password": list(exc.messages)}) from None
+        return attrs
+
     @transaction.atomic
     def create(self, validated_data: dict) -> Agent:
         user_data = validated_data.pop("user")
         password = validated_data.pop("password", None)
-        if User.objects.filter(username=user_data["username"]).exists():
-            raise serializers.ValidationError({"username": _("This username is taken.")})
         user = User.objects.create_user(username=user_data["username"], password=password)
         user.groups.add(Group.objects.get(name=roles.AGENT))
         return Agent.objects.create(user=user, **validated_data)
 
     @transaction.atomic
     def update(self, instance: Agent, validated_data: dict) -> Agent:
-        validated_data.pop("user", None)
+        user_data = validated_data.pop("user", {})
         password = validated_data.pop("password", None)
+        changed = []
+        if "username" in user_data and user_data["username"] != instance.user.username:
+            instance.user.username = user_data["username"]
+            changed.append("username")
         if password:
             instance.user.set_password(password)
-            instance.user.save(update_fields=["password"])
+            changed.append("password")
+        if changed:
+            instance.user.save(update_fields=changed)
         return super().update(instance, validated_data)
 
 
@@ -208,7 +271,10 @@ class ContactSerializer(serializers.ModelSerializer):
             if errors:
                 raise serializers.ValidationError({"phones": errors})
             attrs["phones"] = list(dict.fromkeys(numbers))
-        owner = attrs.get("owner")
+        owner = attrs.get("owner", getattr(self.instance, "owner", None))
+        moving = self.instance is not None and project.pk != self.instance.project_id
+        if owner and moving and "owner" not in attrs:
+            owner = None  # the old project's agent stays behind (contacts.services)
         if owner and project and owner.project_id != project.pk:
             raise serializers.ValidationError(
                 {"owner": _("The owner must be in the same project.")}
@@ -219,26 +285,16 @@ class ContactSerializer(serializers.ModelSerializer):
     def create(self, validated_data: dict) -> Contact:
         phones = validated_data.pop("phones", [])
         contact = Contact.objects.create(**validated_data)
-        contact.phones.bulk_create(
-            [
-                contact.phones.model(contact=contact, project=contact.project, number=n)
-                for n in phones
-            ]
-        )
+        contact_services.set_phones(contact, phones)
         return contact
 
     @transaction.atomic
     def update(self, instance: Contact, validated_data: dict) -> Contact:
         phones = validated_data.pop("phones", None)
+        project = validated_data.pop("project", instance.project)
+        if project.pk != instance.project_id:
+            contact_services.move_contact(instance, project)
         instance = super().update(instance, validated_data)
         if phones is not None:
-            instance.phones.exclude(number__in=phones).delete()
-            have = set(instance.phones.values_list("number", flat=True))
-            instance.phones.bulk_create(
-                [
-                    instance.phones.model(contact=instance, project=instance.project, number=n)
-                    for n in phones
-                    if n not in have
-                ]
-            )
+            contact_services.set_phones(instance, phones)
         return instance

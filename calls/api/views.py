@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from calls import audit, roles, services
 from calls.api.permissions import IsAdminRole, IsAgentOrSupervisor, requesting_agent
 from calls.api.serializers import (
+    LARGEST_ID,
     AgentSerializer,
     CallSerializer,
     ContactSerializer,
@@ -56,7 +57,8 @@ def _filter_calls(calls: QuerySet[Call], params) -> QuerySet[Call]:
             )
         calls = calls.filter(status=value)
     if value := params.get("agent"):
-        if not value.isdigit():
+        # isascii: "²" is a digit to str.isdigit(); the bound: ids are 64-bit in the database.
+        if not (value.isascii() and value.isdigit()) or int(value) > LARGEST_ID:
             raise ValidationError({"agent": _("Give the agent's numeric id.")})
         calls = calls.filter(agent_id=int(value))
     for name, op in (("since", "gte"), ("until", "lte")):

@@ -7,7 +7,6 @@ holds one batch at a time whether the export has 10 rows or 1,000,000.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from calls.models import Call
+from calls.spreadsheet import SafeWriter
 
 CHUNK_SIZE = 2000
 
@@ -85,14 +85,6 @@ def _cells(row: tuple, text_at: Iterable[int], time_at: Iterable[int]) -> list:
 
 def _local(value: datetime) -> str:
     return timezone.localtime(value).isoformat(timespec="seconds")
-
-
-def _safe_text(value: str | None) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet ("CSV injection"):
-    # notes and names are typed by people, so such cells get a leading apostrophe.
-    if not value:
-        return ""
-    return "'" + value if value[0] in "=+-@\t\r" else value
 
 
 def _drain(buffer: io.StringIO) -> str:

@@ -4,7 +4,6 @@ m:ss and their own date format, spreadsheets get whole seconds and ISO 8601 date
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -12,6 +11,7 @@ from django.http import HttpResponse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from calls.spreadsheet import SafeWriter
 from calls.stats.selectors import Bucket, Numbers, Row, Statistics
 
 
@@ -96,7 +96,7 @@ def csv_response(stats: Statistics, kind: str) -> HttpResponse:
     period = f"{stats.period.first.isoformat()}_{stats.period.last.isoformat()}"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="calls-{kind}-{period}.csv"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow(header)
     writer.writerows(rows)
     return response

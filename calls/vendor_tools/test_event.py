@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from calls.models import Project, Vendor, WebhookRequest
 from calls.pbx import generic
 from calls.pbx.http import make_session
+from calls.project_settings import opened_settings
 from calls.vendor_tools import ToolResult, run_tool
 
 TEST_MARKER = "pbxportal-test"
@@ -51,7 +52,7 @@ def event_request(project: Project) -> tuple[dict[str, str], bytes]:
     }
     body = json.dumps(payload).encode()
     headers = {"Content-Type": "application/json"}
-    secret = (project.settings or {}).get("webhook_signing_secret")
+    secret = opened_settings(project.settings).get("webhook_signing_secret")
     if secret:
         headers["X-Pbx-Signature"] = generic.sign(str(secret), body, int(time.time()))
     return headers, body

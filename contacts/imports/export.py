@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import AsyncIterator, Iterator
 from itertools import islice
 
@@ -10,6 +9,7 @@ from asgiref.sync import sync_to_async
 from django.db.models import Prefetch
 
 from calls.models import Project
+from calls.spreadsheet import SafeWriter
 from contacts.models import Contact, ContactPhone
 
 HEADER = ["name", "company", "phones", "crm_url", "owner"]
@@ -25,7 +25,7 @@ class _Echo:
 
 def export_rows(project: Project) -> Iterator[str]:
     """CSV lines; phones in E.164 separated by "; " so the file imports back unchanged."""
-    writer = csv.writer(_Echo())
+    writer = SafeWriter(_Echo())
     yield "\ufeff"  # a BOM, so Excel opens UTF-8 names correctly
     yield writer.writerow(HEADER)
     contacts = (

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from contacts.imports.reading import UnreadableFile, open_rows
 from contacts.imports.rows import OwnerIndex, Row, columns_from, message_for, parse_row
 from contacts.models import Contact, ContactPhone, ImportJob
+from contacts.services import new_phone
 
 log = logging.getLogger("contacts.imports")
 
@@ -116,9 +117,10 @@ def import_batch(project_id: int, rows: list[Row]) -> BatchResult:
             good.append(row)
     numbers = {e164 for row in good for e164 in row.phones}
     owner_of = dict(
-        ContactPhone.objects.filter(project_id=project_id, number__in=numbers).values_list(
-            "number", "contact_id"
-        )
+        # The contact's project too: a phone left behind by a moved contact matches nothing.
+        ContactPhone.objects.filter(
+            project_id=project_id, contact__project_id=project_id, number__in=numbers
+        ).values_list("number", "contact_id")
     )
     existing = Contact.objects.in_bulk(set(owner_of.values()))
     new: list[Contact] = []
@@ -144,7 +146,7 @@ def import_batch(project_id: int, rows: list[Row]) -> BatchResult:
     if touched:
         _update(touched.values())
     ContactPhone.objects.bulk_create(
-        [ContactPhone(contact=c, project_id=project_id, number=n) for c, n in phones],
+        [new_phone(c, n) for c, n in phones],
         batch_size=BATCH_SIZE,
         ignore_conflicts=True,
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from calls.models import Agent, Project
+from calls.spreadsheet import unguarded
 from contacts.imports.reading import UnreadableFile
 from contacts.phones import InvalidPhoneNumber, normalize_phone
 
@@ -98,7 +99,8 @@ def parse_row(
     cells: list[str], number: int, columns: Columns, region: str, owners: OwnerIndex
 ) -> Row:
     def cell(index: int | None) -> str:
-        return cells[index].strip() if index is not None and index < len(cells) else ""
+        # A cell our export guarded against formulas reads back as it was typed.
+        return unguarded(cells[index].strip()) if index is not None and index < len(cells) else ""
 
     row = Row(number=number, name=cell(columns.name)[:200], company=cell(columns.company)[:200])
     row.crm_url, row.owner_label = cell(columns.crm_url), cell(columns.owner)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib.auth.decorators import login_required
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from calls import roles
 from calls.models import Project
+from calls.spreadsheet import SafeWriter
 from contacts.imports import services
 from contacts.imports.export import export_rows, export_rows_async
 from contacts.models import ImportJob
@@ -86,7 +86,7 @@ def errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     _admin_only(request)
     job = get_object_or_404(ImportJob, pk=pk)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)  # messages quote the file's own cells
     writer.writerow(["row", "message"])
     for error in job.errors:
         writer.writerow([error.get("row") or "", error.get("message", "")])
@@ -100,7 +100,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     if not roles.is_supervisor(request.user):  # admins count as supervisors
         raise PermissionDenied
     projects = Project.objects.all()
-    if request.GET.get("project", "").isdigit():
+    chosen = request.GET.get("project", "")
+    if chosen.isascii() and chosen.isdigit() and len(chosen) <= 18:  # a 64-bit id
         project = get_object_or_404(Project, pk=request.GET["project"])
     elif projects.count() == 1:
         project = projects.get()

@@ -14,6 +14,13 @@ from tests.factories import make_user
 PASSWORD = "pw-for-tests-123"  # tests.factories.make_user
 
 
+@pytest.fixture(autouse=True)
+def _lockout_on(settings):
+    """On for these tests (pbxportal/test_settings.py turns it off for the suite)."""
+    settings.AXES_ENABLED = True
+    settings.API_FAILED_AUTH_RATE = "20/min"
+
+
 def _guess(client: Client, url: str, username: str, password: str = "wrong", ip="10.0.0.1"):  # noqa: S107
     return client.post(url, {"username": username, "password": password}, REMOTE_ADDR=ip)
 
