@@ -136,3 +136,48 @@ def test_the_quiet_filter_keeps_real_errors_tracebacks():
     quiet = QuietPermissionDenied()
     assert quiet.filter(forbidden) and forbidden.exc_info is None
     assert quiet.filter(error) and error.exc_info is not None
+
+
+def test_a_declined_call_reads_declined_not_busy(agent):
+    from calls.models import CallStatus
+
+    declined = make_call(
+        agent,
+        number="+40722000603",
+        status=CallStatus.BUSY,
+        failure_reason="The customer declined the call (603).",
+    )
+    busy = make_call(
+        agent,
+        number="+40722000486",
+        status=CallStatus.BUSY,
+        failure_reason="The customer's line is busy (486).",
+    )
+    client = logged_in(agent.user)
+    listing = client.get("/history/").content.decode()
+    assert '<span class="badge">Declined</span>' in listing
+    assert '<span class="badge">Busy</span>' in listing
+    detail = client.get(f"/history/{declined.pk}/").content.decode()
+    assert '<span class="badge">Declined</span>' in detail
+    assert '<span class="badge">Busy</span>' in client.get(f"/history/{busy.pk}/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "declined", "stopped"),
+    [
+        ("ro", "Refuzat", "Oprit."),
+        ("nl", "Geweigerd", "Gestopt."),
+        ("ru", "Отклонён", "Остановлено."),
+    ],
+)
+def test_the_new_words_and_the_pbx_sentences_are_translated(language, declined, stopped):
+    from django.utils import translation
+
+    from calls.pbx import words
+
+    sentence = "%(vendor)s offers no way to read the agents' phone status."
+    with translation.override(language):
+        assert translation.gettext("Declined") == declined
+        assert words.gettext("Stopped.") == stopped
+        assert words.gettext(sentence) != sentence
+        assert "%(vendor)s" in words.gettext(sentence)
