@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "bench" / "webhooks.lua"
 SETTINGS = "bench.baseline_settings"
+SMOKE_WITHOUT_WRK = threading.Event()
 
 
 def use_django(url: str, var_dir: Path, redis_url: str = "") -> dict[str, str]:
@@ -158,7 +159,11 @@ def run_wrk(
     connections: int = 16,
     threads: int = 2,
 ) -> WrkResult:
-    """wrk replaying ``requests_file`` (see bench/webhooks.lua); bounded by ``seconds``."""
+    """wrk replaying ``requests_file`` (see bench/webhooks.lua); bounded by ``seconds``.
+
+    Without wrk (allowed for `--smoke` runs only) bench/replay.py stands in."""
+    if not shutil.which("wrk") and SMOKE_WITHOUT_WRK.is_set():
+        return _replay(label, base, requests_file, seconds, once, connections)
     cmd = [
         need_wrk(),
         f"-t{threads}",
@@ -187,6 +192,28 @@ def run_wrk(
         p90_ms=data["p90_us"] / 1000,
         p99_ms=data["p99_us"] / 1000,
         max_ms=data["max_us"] / 1000,
+    )
+
+
+def _replay(
+    label: str, base: str, requests_file: Path, seconds: int, once: bool, connections: int
+) -> WrkResult:
+    from replay import percentiles, replay
+
+    counts, wall, latencies = replay(
+        base, requests_file, seconds=seconds, once=once, connections=connections
+    )
+    spread = percentiles(latencies)
+    return WrkResult(
+        label=label + " (replay.py)",
+        answered=counts["answered"],
+        non200=counts["non200"],
+        socket_errors=counts["errors"],
+        seconds=wall,
+        p50_ms=spread["p50"],
+        p90_ms=spread["p90"],
+        p99_ms=spread["p99"],
+        max_ms=spread["max"],
     )
 
 
@@ -261,7 +288,10 @@ def run_in_fresh_database(run, args, db_name: str, prefix: str) -> int:
     from bench_db import database_url, is_postgres
     from bench_processes import postgres_database
 
-    need_wrk()
+    if args.smoke:
+        SMOKE_WITHOUT_WRK.set()  # wrk when there is one, else bench/replay.py
+    else:
+        need_wrk()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp, ExitStack() as stack:
         url = database_url(db_name, args.smoke, Path(tmp))
