@@ -194,3 +194,18 @@ def _inbound_call(timeout: float = 10.0) -> Call:
             return call
         time.sleep(0.03)
     raise AssertionError("no inbound call was created")
+
+
+@pytest.mark.parametrize(
+    ("credentials", "words"),
+    [
+        ({"api_key": "not the key"}, "rejected the request hash (Hash does not match)"),
+        ({"api_token": "not-the-token"}, "did not accept the API token (Token does not match)"),
+    ],
+)
+def test_connection_check_refused_by_the_sandbox_says_what_to_fix(pbx, project, credentials, words):
+    account = project.pbx_account
+    account.set_credentials({**account.credentials, **credentials})
+    account.save()
+    check = adapter_for(project).test_connection()
+    assert not check.ok and words in check.message
