@@ -184,12 +184,16 @@ def project_stamp(project_id: int, now: datetime | None = None) -> tuple:
     agents = Agent.objects.filter(project_id=project_id).aggregate(
         n=Count("id"), last=Max("id"), phones=Max("pbx_presence_at")
     )
-    # phones: each reading of the agents' phone status (calls/board/presence.py) redraws it.
+    # Each reading of the agents' phones redraws it, and so does the last one going stale
+    # (calls/board/presence.py): a refresher that stopped still shows as "unknown".
+    phones = agents["phones"]
+    phones_stale = phones is not None and now - phones > presence.stale_after()
     return (
         local_today(now),
         calls["last"],
         calls["n"],
         agents["n"],
         agents["last"],
-        agents["phones"],
+        phones,
+        phones_stale,
     )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from calls.board.presence import refresh_all
+from calls.board.selectors import project_stamp
 from calls.board.views import board_fragment
 from calls.models import Agent
 from calls.tasks import refresh_presence
@@ -92,3 +93,14 @@ def test_the_job_runs_every_half_minute_and_never_piles_up():
     entry = settings.CELERY_BEAT_SCHEDULE["agent-phones"]
     assert entry["task"] == "calls.refresh_presence" and entry["schedule"] == 30.0
     assert entry["options"]["expires"] == 30.0
+
+
+def test_the_board_redraws_when_the_phones_are_read_and_when_the_reading_goes_stale():
+    project = while1_project("http://pbx-a.test")
+    agent = make_agent(project, "101")
+    before = project_stamp(project.pk)
+    read_at = timezone.now()
+    Agent.objects.filter(pk=agent.pk).update(pbx_presence="registered", pbx_presence_at=read_at)
+    fresh = project_stamp(project.pk, read_at)
+    later = read_at + timedelta(seconds=3 * settings.PRESENCE_REFRESH_SECONDS + 1)
+    assert len({before, fresh, project_stamp(project.pk, later)}) == 3
