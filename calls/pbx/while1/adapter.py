@@ -37,7 +37,8 @@ from calls.pbx.generic import GenericEvents
 from calls.pbx.http import send
 from calls.pbx.php import php_http_build_query
 from calls.pbx.redact import redact
-from calls.pbx.while1 import events, presence
+from calls.pbx.while1 import events
+from calls.pbx.while1 import presence as users_status
 from calls.pbx.while1.replies import json_reply, problem, texts_of
 from calls.pbx.words import gettext as _
 
@@ -114,10 +115,10 @@ class While1Adapter(GenericEvents, PbxAdapter):
 
     def test_connection(self) -> ConnectionCheck:
         """Read users-status: harmless, and its answer tells a good token from a bad one."""
-        return presence.check(self)
+        return users_status.check(self)
 
     def presence(self) -> dict[str, Presence]:
-        return presence.read(self)
+        return users_status.read(self)
 
     # --- events in ---
 
