@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from calls.adapters import adapter_for, originate_request_for
@@ -225,3 +230,37 @@ def test_malformed_messages_are_kept_and_shown_never_a_crash(world) -> None:
     stored = set(CallEvent.objects.filter(project=world.project).values_list("kind", flat=True))
     assert stored == {"unknown", "message"}
     assert not Call.objects.filter(project=world.project).exists()
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def test_the_stream_process_follows_a_call_and_stops_cleanly(world, tmp_path) -> None:
+    """``manage.py listen_voipcenter``, the Procfile's ``voipcenter``, as a real process."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "pbxportal.test_settings",
+        "DATABASE_URL": database_url(),
+    }
+    log_path = tmp_path / "voipcenter.log"
+    root = Path(__file__).resolve().parents[2]
+    command = [sys.executable, "manage.py", "listen_voipcenter", "--refresh", "0.2"]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            stream_state(world, StreamState.CONNECTED, timeout=30)
+            call = settled(click(world, "+3293456789"), CallStatus.COMPLETED)
+        finally:
+            proc.terminate()
+            code = proc.wait(timeout=20)
+    assert code == 0, log_path.read_text()
+    assert call.answered_at is not None
+    stream = EventStream.objects.get(account=world.account)
+    assert stream.state == StreamState.DISCONNECTED
+    assert stream.last_error == "The stream process stopped."
+    assert PASSWORD not in log_path.read_text()
