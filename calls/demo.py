@@ -213,7 +213,8 @@ def _sandbox_extras(spec: DemoProject, project: Project) -> dict:
             {"id": int(a.vendor_extension_id), "name": a.extension}
             for a in project.agents.exclude(vendor_extension_id="")
         ]
-        return {"extensions": extensions}
+        # As if the admin had run "Register webhooks" once: Telphin keeps subscriptions.
+        return {"extensions": extensions, "registered_webhook": project.event_webhook_url}
     return {}
 
 

@@ -104,7 +104,8 @@ class Sandbox:
 
     def _telphin_targets(self, call: Call, event_type: str) -> list[dict]:
         extension = call.info.get("telphin_extension") or {}
-        return self.telphin.targets(call.account["name"], extension.get("id"), event_type)
+        registered = self.telphin.targets(call.account["name"], extension.get("id"), event_type)
+        return registered or telphin.registered_webhook(call.account, event_type)
 
     def voipcenter_state(self, account: dict) -> dict[str, list[dict]]:
         with self.lock:

@@ -84,6 +84,13 @@ class TelphinState:
             self.subs.clear()
 
 
+def registered_webhook(account: dict, event_type: str) -> list[dict]:
+    """The subscription an admin registered before the sandbox last started: the real
+    Telphin keeps them, this sandbox keeps its own in memory only (the demo's config)."""
+    url = account.get("registered_webhook")
+    return [{"url": url, "method": "POST", "event_type": event_type}] if url else []
+
+
 def handle(sbx: Sandbox, request: Request) -> Response:
     path = request.path.rstrip("/")
     if path == "/oauth/token":

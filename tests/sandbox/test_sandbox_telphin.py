@@ -187,3 +187,18 @@ def test_current_calls_lists_a_live_call_and_delete_ends_it(sandbox_pbx, receive
     assert sandbox_pbx.http("GET", current, headers=headers).json() == {"call_list": []}
     gone = sandbox_pbx.http("DELETE", current + row["call_api_id"], headers=headers)
     assert gone.status == 404
+
+
+def test_webhooks_registered_before_a_restart_keep_coming(sandbox_pbx, receiver):
+    """The real Telphin keeps an extension's subscriptions; the sandbox forgets its own on
+    restart, so the demo's config names the webhook its admin registered once."""
+    account = sandbox_pbx.put_account({
+        "dialect": "telphin", "client_id": sandbox_pbx.unique("app"), "client_secret": "cs-1",
+        "extensions": [{"id": 175, "name": "000*099"}],
+        "registered_webhook": f"{receiver.url}/kept",
+    })
+    assert callback(sandbox_pbx, bearer(sandbox_pbx, account)).status == 201
+    wait_for(lambda: len(receiver.at("/kept")) >= 3)
+    assert [fields(e)["EventType"] for e in receiver.at("/kept")] == [
+        "dial-out", "answer", "hangup"]
+    assert {e["method"] for e in receiver.at("/kept")} == {"POST"}
