@@ -23,6 +23,9 @@ import socketio
 import uvicorn
 
 log = logging.getLogger("sandbox.voipcenter_stream")
+# engineio logs every packet at INFO, register keys with them: only its warnings.
+_engineio_log = logging.getLogger("sandbox.voipcenter_stream.engineio")
+_engineio_log.setLevel(logging.WARNING)
 
 HANGUP_STATUS = {
     "completed": "ANSWER", "no_answer": "NOANSWER", "busy": "BUSY",
@@ -75,7 +78,7 @@ class StreamServer:
 
     def __init__(self, host: str, port: int) -> None:
         self.sio = socketio.AsyncServer(async_mode="asgi", client_manager=_Manager(),
-                                       logger=log, engineio_logger=False)
+                                       logger=log, engineio_logger=_engineio_log)
         self._keys: dict[str, tuple[str, str]] = {}  # key -> (account name, ws user)
         self._lock = threading.Lock()
         self._refuse_until = 0.0
