@@ -138,7 +138,12 @@ class AccountStream(threading.Thread):
         try:
             while not self.stop.is_set():
                 started = time.monotonic()
-                ended = self._once()
+                try:
+                    ended = self._once()
+                except Exception as exc:  # the database, mostly: retried like a lost stream
+                    log.exception("VoipCenter account %s stream failed", self.account_id)
+                    close_old_connections()
+                    ended = Ended(f"pbxportal could not keep a message: {type(exc).__name__}")
                 if self.stop.is_set():
                     break
                 attempt = 1 if time.monotonic() - started >= STEADY else attempt + 1

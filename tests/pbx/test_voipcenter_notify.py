@@ -56,7 +56,7 @@ def test_a_click_to_call_nobody_answered(name: str, outcome: HangupOutcome) -> N
     events = events_of(recorded(name))
 
     assert steps(events) == [*CLICK_TO_CALL, (EventKind.HANGUP, "")]
-    assert events[-1].outcome is outcome and events[-1].talk_seconds == 0
+    assert events[-1].outcome is outcome and events[-1].talk_seconds is None  # "0": no talk
 
 
 def test_an_inbound_call() -> None:

@@ -71,7 +71,11 @@ def world(live_sandbox) -> SimpleNamespace:
     account.save()
     project = make_project(account, region="BE")
     return SimpleNamespace(
-        sandbox=live_sandbox, account=account, project=project, agent=make_agent(project, "201")
+        sandbox=live_sandbox,
+        sandbox_account=sandbox_account,
+        account=account,
+        project=project,
+        agent=make_agent(project, "201"),
     )
 
 
@@ -158,6 +162,28 @@ def test_a_click_nobody_answers(world, connected, number: str, status: str) -> N
 
     assert call.answered_at is None and call.ended_at is not None
     assert [k for k, _ in kinds(call)] == ["dial_in", "answer", "dial_out", "hangup"]
+
+
+def test_an_inbound_call_appears_rings_and_ends(world, connected) -> None:
+    reply = world.sandbox.http(
+        "POST",
+        "/_sandbox/inbound",
+        json_body={
+            "account": world.sandbox_account["name"],
+            "from": "+3250123456",
+            "to": "+3293456789",
+            "extension": "201",
+        },
+    )
+    assert reply.status == 201
+
+    def appeared() -> Call | None:
+        apply_queued()
+        return Call.objects.filter(project=world.project, direction="inbound").first()
+
+    call = settled(wait_for(appeared), CallStatus.COMPLETED)
+    assert call.remote_number == "+3250123456" and call.agent == world.agent
+    assert call.answered_at is not None
 
 
 def test_a_call_that_ends_while_the_stream_is_down_is_settled_from_history(

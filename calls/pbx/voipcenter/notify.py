@@ -116,7 +116,8 @@ def one(message: Mapping[str, Any]) -> NormalizedEvent:
         outcome=outcome,
         reason=_first(fields, ("reason", "cause_text", "message"))[:200],
         leg=leg if leg in ("agent", "customer") else "",
-        talk_seconds=_talk(fields) if kind is EventKind.HANGUP else None,
+        # Talk time only for a talk: a busy line's "0" is no duration, as our own clock says.
+        talk_seconds=_talk(fields) if outcome is HangupOutcome.COMPLETED else None,
         raw=dict(message),
     )
 
