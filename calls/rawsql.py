@@ -49,7 +49,8 @@ def values(obj: models.Model, columns: Sequence[str]) -> list:
 @cache
 def insert_columns(model: type[models.Model]) -> tuple[str, ...]:
     """Every column an INSERT of ``model`` writes: all concrete fields but the pk."""
-    return tuple(f.name for f in model._meta.concrete_fields if not f.primary_key)
+    fields = model._meta.get_fields()  # the documented Options API
+    return tuple(f.name for f in fields if f.concrete and not f.primary_key)
 
 
 @cache
