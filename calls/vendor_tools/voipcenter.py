@@ -1,10 +1,9 @@
-"""VoipCenter switches: function indicators (day/night modes) and DID routing."""
+"""VoipCenter switches: function indicators (day/night modes) and DID routing, audited
+(calls.vendor_tools.run_tool); reading them is the adapter's (calls/pbx/voipcenter/switches.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, timedelta
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
@@ -14,27 +13,9 @@ from django.utils.translation import gettext as _
 from calls.adapters import adapter_for
 from calls.models import Project, Vendor
 from calls.pbx.base import PbxError
-from calls.pbx.voipcenter.adapter import DID_ROUTE_LETTERS, VoipCenterAdapter
-from calls.pbx.voipcenter.reply import items
+from calls.pbx.voipcenter.adapter import VoipCenterAdapter
+from calls.pbx.voipcenter.switches import Did, Indicator
 from calls.vendor_tools import ToolResult, run_tool
-
-# Our route names -> the letters get.php m=did shows them under.
-_DID_FIELDS = DID_ROUTE_LETTERS
-
-
-@dataclass(frozen=True)
-class Indicator:
-    id: str
-    name: str
-    on: bool
-
-
-@dataclass(frozen=True)
-class Did:
-    id: str
-    number: str
-    name: str
-    routes: dict[str, str]
 
 
 def voipcenter_adapter(project: Project) -> VoipCenterAdapter:
@@ -44,27 +25,11 @@ def voipcenter_adapter(project: Project) -> VoipCenterAdapter:
 
 
 def list_indicators(project: Project) -> list[Indicator]:
-    rows = items(voipcenter_adapter(project).get("indicator"))
-    return [Indicator(str(r.get("id", "")), str(r.get("name", "")), _is_on(r)) for r in rows]
-
-
-def _is_on(row: dict[str, Any]) -> bool:
-    # "actief" is what voipcenter-hacs reads; values are strings from PHP.
-    value = row.get("actief", row.get("active", row.get("status", "0")))
-    return str(value).strip().lower() in ("1", "true", "on", "yes")
+    return voipcenter_adapter(project).list_indicators()
 
 
 def list_dids(project: Project) -> list[Did]:
-    rows = items(voipcenter_adapter(project).get("did"))
-    return [
-        Did(
-            str(r.get("id", "")),
-            str(r.get("number", "")),
-            str(r.get("name", "")),
-            {name: str(r.get(letter, "")) for name, letter in _DID_FIELDS.items()},
-        )
-        for r in rows
-    ]
+    return voipcenter_adapter(project).list_dids()
 
 
 def set_indicator(

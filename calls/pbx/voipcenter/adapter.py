@@ -48,6 +48,7 @@ from calls.pbx.generic import GenericEvents
 from calls.pbx.http import send
 from calls.pbx.voipcenter.notify import STREAM_METHOD, parse_notify
 from calls.pbx.voipcenter.reply import MAY_RING, Reply, VoipCenterRefused, items, read_reply
+from calls.pbx.voipcenter.switches import DID_ROUTE_LETTERS, Did, Indicator, dids, indicators
 from calls.pbx.words import gettext as _
 from calls.pbx.words import ngettext
 
@@ -94,14 +95,6 @@ UPDATE = Endpoint(
 # other form is "{letter}{value}".
 DID_PAIR_FORMAT = "{letter}={value}"
 P_SEPARATOR = "|"
-# Our names -> VoipCenter's letters, in the document's order.
-DID_ROUTE_LETTERS = {
-    "holidays": "f",  # feestdagen
-    "vacations": "v",  # vakanties
-    "office_hours": "k",  # kantooruren
-    "route": "r",
-    "backup_route": "b",
-}
 
 _E164 = re.compile(r"^\+([1-9]\d{6,14})$")
 
@@ -274,6 +267,12 @@ class VoipCenterAdapter(GenericEvents, PbxAdapter):
             )
         url = str(self.config.credentials.get("ws_url") or "").strip() or DEFAULT_STREAM_URL
         return StreamLogin(url=url, username=found.get("username") or user, key=found["wskey"])
+
+    def list_indicators(self) -> list[Indicator]:
+        return indicators(self.get("indicator"))
+
+    def list_dids(self) -> list[Did]:
+        return dids(self.get("did"))
 
     def set_indicator(self, id: int | str, on: bool) -> Any:
         return self.update("indicator", id, "1" if on else "0")
