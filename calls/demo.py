@@ -207,7 +207,10 @@ def sandbox_accounts() -> list[dict]:
 
 def _sandbox_extras(spec: DemoProject, project: Project) -> dict:
     if spec.vendor == Vendor.WHILE1:
-        return {"project_id": project.settings.get("project_id", 1)}
+        # users-status lists these phones (the board's phone column); originates to others
+        # are refused, as While1 refuses users it does not know.
+        extensions = list(project.agents.values_list("extension", flat=True))
+        return {"project_id": project.settings.get("project_id", 1), "extensions": extensions}
     if spec.vendor == Vendor.TELPHIN:
         extensions = [
             {"id": int(a.vendor_extension_id), "name": a.extension}
