@@ -24,8 +24,10 @@ MAX_CONSECUTIVE_ERRORS = 5
 # --- data set-up (runs in a child process with the product's settings) ---------------
 
 
-def setup_data(agents: int) -> None:
+def setup_data(agents: int, quick_demo_passwords: bool = False) -> None:
     """Migrate, load the demo, add bench agents with API tokens; print their logins."""
+    from unittest import mock
+
     import django
 
     django.setup()
@@ -40,7 +42,14 @@ def setup_data(agents: int) -> None:
     from calls.models import Agent, Project
 
     call_command("migrate", verbosity=0, interactive=False)
-    load_demo()
+    if quick_demo_passwords:
+        # no demo user logs in during a run: a smoke run need not hash each for a second
+        from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+        with mock.patch.object(PBKDF2PasswordHasher, "iterations", 1000):
+            load_demo()
+    else:
+        load_demo()
     project = Project.objects.get(name="Demo call centre")
     group = Group.objects.get(name=roles.AGENT)
     logins = []

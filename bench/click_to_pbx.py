@@ -92,7 +92,7 @@ def _environment(
 def _demo_logins(args, env: dict[str, str]) -> list[dict]:
     """Migrate and load the bench's agents in a child process; their logins."""
     setup = subprocess.run(
-        [PY, __file__, "--_setup", str(args.agents)],
+        [PY, __file__, "--_setup", str(args.agents), "quick" if args.smoke else "full"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -297,9 +297,9 @@ def _failures(measured: list[Sample], stream_errors: list[str]) -> dict[str, Any
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--_setup":
+    if len(sys.argv) == 4 and sys.argv[1] == "--_setup":
         sys.path.insert(0, str(ROOT))
-        setup_data(int(sys.argv[2]))
+        setup_data(int(sys.argv[2]), quick_demo_passwords=sys.argv[3] == "quick")
         return
     parser = arguments(__doc__.split("\n\n")[0])
     args = parser.parse_args()
