@@ -44,6 +44,14 @@ test: $(VENV)/.dev
 screenshots: $(VENV)/.dev
 	SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/e2e
 
+## bench: every benchmark in full, one after the other (PostgreSQL, Redis, wrk: bench/README.md);
+##        BENCH_ARGS=--smoke for seconds each, BENCHES="webhooks lookup" for some
+BENCHES ?= click_to_pbx webhooks lookup history stats_board contacts_import
+bench: $(VENV)/.dev
+	@for b in $(BENCHES); do \
+	  echo "== bench/$$b.py $(BENCH_ARGS)"; $(BIN)/python bench/$$b.py $(BENCH_ARGS) || exit 1; \
+	done
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check . || true
