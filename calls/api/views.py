@@ -160,6 +160,34 @@ class CallHangup(APIView):
         return Response(CallSerializer(call).data)
 
 
+@extend_schema(
+    tags=["calls"],
+    request=None,
+    responses={200: CallSerializer, 404: None},
+    summary="End a call in pbxportal",
+    description=(
+        "For a call the PBX cannot hang up (While1) or did not report ending: ends it here "
+        "at once, `completed` if it was answered, else `canceled` (`missed` for an inbound "
+        "caller nobody answered), with `ended_by` saying who. The PBX is not asked to hang "
+        "up; its late events still correct the times. Agents may end their own calls, "
+        "supervisors and admins any call. Ending a call that has already ended changes "
+        "nothing and answers 200 with the call as it is."
+    ),
+)
+class CallEndHere(APIView):
+    permission_classes = [IsAgentOrSupervisor]
+
+    def post(self, request: Request, pk: int) -> Response:
+        call = visible_calls(request.user).filter(pk=pk).first()
+        if call is None:
+            raise NotFound(_("No such call."))
+        role = services.ender_role(request.user, call)
+        if role is None:
+            raise PermissionDenied(_("You may not end this call."))
+        ended = services.end_call_here(call=call, by=request.user, role=role)
+        return Response(CallSerializer(ended.call).data)
+
+
 class ProvisioningViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
