@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from calls.api.tokens import lookup_keys
+
 
 class TokenWithAgentAuthentication(TokenAuthentication):
     """DRF's token check, through its documented ``authenticate_credentials`` hook."""
@@ -15,7 +17,7 @@ class TokenWithAgentAuthentication(TokenAuthentication):
         token = (
             self.get_model()
             .objects.select_related("user__agent__project__pbx_account")
-            .filter(key=key)
+            .filter(key__in=lookup_keys(key))  # stored hashed (calls/api/tokens.py)
             .first()
         )
         if token is None:
