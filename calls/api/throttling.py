@@ -9,6 +9,7 @@ address over the rate before any token is looked up.
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
@@ -58,3 +59,16 @@ class RefuseWhileGuessing(BaseAuthentication):
         if throttle.over_the_rate(request):
             raise Throttled(wait=throttle.wait())
         return None
+
+
+class RefuseWhileGuessingScheme(OpenApiAuthenticationExtension):
+    """For the API schema: RefuseWhileGuessing authenticates no one, so it adds no scheme."""
+
+    target_class = RefuseWhileGuessing
+    name: list[str] = []  # drf-spectacular reads a list of scheme names: none here
+
+    def get_security_requirement(self, auto_schema) -> None:
+        return None
+
+    def get_security_definition(self, auto_schema) -> list:
+        return []
