@@ -4,7 +4,7 @@ and the PBX's late events still fill in the truth."""
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from calls import services
 from calls.event_service import apply_event
@@ -13,6 +13,13 @@ from calls.pbx.base import Direction, EventKind, HangupOutcome, NormalizedEvent
 from tests.factories import make_agent, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The sentences are checked in English, whatever language an earlier test's page left."""
+    with translation.override("en"):
+        yield
 
 
 def live_call(agent, status=CallStatus.ANSWERED, **fields) -> Call:
