@@ -41,6 +41,8 @@ def _columns() -> list[tuple[str, str]]:
         (_("Disposition"), "disposition__name"),
         (_("Note"), "note"),
         (_("Failure reason"), "failure_reason"),
+        # who ended it in pbxportal (agent, supervisor, admin, system); empty: the PBX
+        (_("Ended by"), "ended_by"),
     ]
 
 
