@@ -12,13 +12,14 @@ import random
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from calls import roles
-from calls.models import Agent, PbxAccount, Project, Vendor
+from calls.models import Agent, Disposition, PauseReason, PbxAccount, Project, Vendor
 from contacts.models import Contact, ContactPhone
 
 FIRST = ["Ana", "Mihai", "Elena", "Andrei", "Ioana", "Radu", "Maria", "Vlad", "Irina", "Dan"]
@@ -61,6 +62,9 @@ def _accounts(store: dict[str, str]) -> dict[str, PbxAccount]:
             "customer_number": "123456",
             "password": _secret(store, "vc_password"),
             "private_key": _secret(store, "vc_key"),
+            # Its live events come over the sandbox's Socket.IO stream (make run's voipcenter).
+            "ws_user": "ws123456",
+            "ws_url": stream_url(base),
         },
         Vendor.TELPHIN: {"client_id": "demo-app", "client_secret": _secret(store, "tp_secret")},
     }
@@ -74,6 +78,12 @@ def _accounts(store: dict[str, str]) -> dict[str, PbxAccount]:
         account.save()
         accounts[vendor] = account
     return accounts
+
+
+def stream_url(sandbox_url: str) -> str:
+    """The sandbox serves VoipCenter's Socket.IO stream on the port after its own."""
+    parts = urlsplit(sandbox_url)
+    return f"{parts.scheme}://{parts.hostname}:{(parts.port or 80) + 1}"
 
 
 def _user(store: dict[str, str], username: str, full_name: str, role: str) -> DemoLogin:
@@ -165,6 +175,22 @@ PROJECTS = (
 )
 
 
+# What an agent picks after a call and why they pause: a call centre's usual first set.
+DISPOSITIONS = ("Sale", "Interested", "Not interested", "Call back later", "Wrong number")
+PAUSE_REASONS = ("Break", "Lunch", "Training", "Meeting")
+
+
+def _working_day(project: Project) -> None:
+    for position, name in enumerate(DISPOSITIONS):
+        Disposition.objects.get_or_create(
+            project=project, name=name, defaults={"position": position}
+        )
+    for position, name in enumerate(PAUSE_REASONS):
+        PauseReason.objects.get_or_create(
+            project=project, name=name, defaults={"position": position}
+        )
+
+
 def _project(spec: DemoProject, account: PbxAccount, store: dict[str, str]) -> list[DemoLogin]:
     project, _ = Project.objects.get_or_create(
         name=spec.name,
@@ -183,6 +209,7 @@ def _project(spec: DemoProject, account: PbxAccount, store: dict[str, str]) -> l
         )
         agents.append(agent)
     _contacts(project, agents, spec.contacts, spec.seed)
+    _working_day(project)
     where = f"{project.name}, {spec.vendor.label}"
     return [DemoLogin(x.username, x.password, x.role, where) for x in logins]
 

@@ -31,6 +31,14 @@ def event_applier(extra_env: dict[str, str] | None = None) -> Iterator[subproces
 
 
 @contextmanager
+def voipcenter_listener(extra_env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+    """``manage.py listen_voipcenter`` (the Procfile's ``voipcenter``) on the test database."""
+    args = ["manage.py", "listen_voipcenter", "--refresh", "0.5"]
+    with _process(args, "voipcenter.log", extra_env) as proc:
+        yield proc
+
+
+@contextmanager
 def _process(args: list[str], log_name: str, extra_env: dict[str, str] | None):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "pbxportal.test_settings", **(extra_env or {})}
     log = open(ROOT / "var" / "test" / log_name, "ab")

@@ -21,8 +21,8 @@ import requests
 from django.db import connection, connections
 
 from calls.demo import PROJECTS, load_demo, sandbox_accounts
-from calls.models import Project
-from tests.processes import ROOT, celery_worker, event_applier, wait_for
+from calls.models import PbxAccount, Project
+from tests.processes import ROOT, celery_worker, event_applier, voipcenter_listener, wait_for
 from tests.sandbox.harness import SandboxProcess, running_sandbox
 
 SANDBOX_TIMING = {
@@ -109,12 +109,22 @@ def product(transactional_db, settings, tmp_path) -> Iterator[Product]:
         project = Project.objects.get(name=PROJECTS[0].name)  # While1, as in `make run`
         for account in sandbox_accounts():
             sandbox.put_account(account)
+        _listen_to(sandbox)
         with (
             celery_worker(extra_env=env),
             event_applier(extra_env=env),
+            voipcenter_listener(extra_env=env),
             uvicorn(port, env, tmp_path / "web.log"),
         ):
             yield Product(url=base, sandbox=sandbox, logins=logins, project=project)
+
+
+def _listen_to(sandbox: SandboxProcess) -> None:
+    """This sandbox's stream port is picked at random, not the demo's port + 1."""
+    account = PbxAccount.objects.get(vendor="voipcenter")
+    stream = sandbox.http("GET", "/_sandbox/health").json()["voipcenter_stream"]
+    account.set_credentials({"ws_url": stream})
+    account.save()
 
 
 @pytest.fixture
