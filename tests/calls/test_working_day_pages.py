@@ -181,3 +181,16 @@ def test_the_new_words_and_the_pbx_sentences_are_translated(language, declined, 
         assert words.gettext("Stopped.") == stopped
         assert words.gettext(sentence) != sentence
         assert "%(vendor)s" in words.gettext(sentence)
+
+
+def test_the_call_card_says_declined_for_a_603(agent):
+    from calls.models import CallStatus
+
+    make_call(
+        agent,
+        number="+40722000603",
+        status=CallStatus.BUSY,
+        failure_reason="The customer declined the call (603).",
+    )
+    card = logged_in(agent.user).get("/").content.decode().split('id="call-card"')[1]
+    assert '<span class="badge">Declined</span>' in card.split("</section>")[0]
