@@ -26,7 +26,7 @@ def reason_for_agents(reason: str) -> str:
     could not be reached" (the only failures that name the PBX's address)."""
     if not has_address(reason):
         return reason
-    return _("The PBX could not be reached. Try again; if it keeps happening, tell an admin.")
+    return _("The PBX could not be reached; if this keeps happening, tell an admin.")
 
 
 def reason_for(reason: str, *, admin: bool) -> str:

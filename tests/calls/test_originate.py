@@ -180,7 +180,8 @@ def test_while_a_pbx_out_of_reach_is_retried_the_agents_card_says_so(call, clien
     assert services.originate(call.pk) == services.Originate.RETRY
     client.force_login(call.agent.user)
     page = client.get("/").content.decode()
-    assert "Could not reach the While1 Voice PBX" in page
+    # The agent reads that the PBX could not be reached, never its address (calls.reasons).
+    assert "The PBX could not be reached;" in page and "127.0.0.1:9" not in page
     assert "Trying again in a few seconds." in page
 
 
