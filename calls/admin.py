@@ -121,6 +121,16 @@ class ProjectAdmin(AdminsOnly, ToolMessages, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["pbx_silence", "name", "pbx_account", "region", "settings"]}),
         (_("Addresses to give the PBX"), {"fields": ["event_webhook_url", "caller_lookup_url"]}),
+        (
+            _("The working day"),
+            {
+                "fields": [
+                    "disposition_required",
+                    "wrapup_note_required",
+                    "service_level_seconds",
+                ]
+            },
+        ),
         (_("Logs"), {"fields": ["recent_logs"]}),
     ]
     actions = [
@@ -168,7 +178,16 @@ class ProjectAdmin(AdminsOnly, ToolMessages, admin.ModelAdmin):
             extra["voipcenter_url"] = reverse("admin:calls_project_voipcenter", args=[project.pk])
         return super().change_view(request, object_id, form_url, extra)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # Left empty (or posted by a script that predates it): the default target.
+        if "service_level_seconds" in form.base_fields:
+            form.base_fields["service_level_seconds"].required = False
+        return form
+
     def save_model(self, request, obj: Project, form, change: bool) -> None:
+        if obj.service_level_seconds is None:
+            obj.service_level_seconds = Project._meta.get_field("service_level_seconds").default
         before = dict(Project.objects.get(pk=obj.pk).settings or {}) if change else {}
         super().save_model(request, obj, form, change)
         audit.project_saved(
@@ -222,8 +241,9 @@ class AgentAdmin(admin.ModelAdmin):
         "destination_type",
         "screen_pop",
         "vendor_extension_id",
+        "availability",
     ]
-    list_filter = ["project", "destination_type", "screen_pop"]
+    list_filter = ["project", "destination_type", "screen_pop", "availability"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "extension"]
     list_select_related = ["user", "project"]
     autocomplete_fields = ["user"]

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from calls import states
 from calls.models import Agent, Call
+from calls.workday import availability, wrapup
 
 RECENT_LIMIT = 10
 # An ended call stays on the card this long, so the agent sees how it ended.
@@ -42,6 +43,8 @@ def current_call(agent: Agent, latest: list[Call] | None = None) -> Call | None:
     if not latest:
         return None
     call = latest[0]
+    if wrapup.needs_wrap_up(call):
+        return call  # the card keeps asking for its outcome, however long it takes
     if states.is_terminal(call.status) and timezone.now() - call.updated_at > SHOW_ENDED_FOR:
         return None
     return call
@@ -73,7 +76,17 @@ def call_card_context(
         "region": agent.project.region,
         "caller_history": _caller_history(call),
         "pop": _should_pop(agent, call),
+        "wrap_up": _wrap_up(agent, call, latest),
     }
+
+
+def _wrap_up(agent: Agent, call: Call | None, latest: list[Call] | None):
+    """The outcome form, when the call on the card is the agent's open wrap-up."""
+    if call is None or not wrapup.needs_wrap_up(call):
+        return None
+    if latest is not None and wrapup.latest_wrap_up(latest) != call:
+        return None  # an older call a newer one has replaced
+    return wrapup.form_for(call, agent.project)
 
 
 def _end_here_offer(
@@ -105,6 +118,8 @@ def _caller_history(call: Call | None) -> list[Call]:
 def _should_pop(agent: Agent, call: Call | None) -> bool:
     """Whether the agent's page pops the caller's card now (once, across all its tabs)."""
     if call is None or call.direction != "inbound" or not call.is_active:
+        return False
+    if not availability.takes_screen_pops(agent):
         return False
     if agent.screen_pop == "ring":
         return True

@@ -13,6 +13,7 @@ urlpatterns = [
     path("contacts/search/", views.contact_search, name="contact-search"),
     path("contacts/import/", include("contacts.imports.urls")),
     path("callbacks/", include("calls.callbacks.urls")),
+    path("workday/", include("calls.workday.urls")),
     path("calls/start/", views.start_call, name="call-start"),
     path("calls/<int:pk>/hangup/", views.hangup_call, name="call-hangup"),
     path("calls/<int:pk>/end/", views.end_call_here, name="call-end-here"),

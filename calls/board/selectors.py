@@ -14,9 +14,8 @@ from calls.board import presence
 from calls.models import Agent, Call, CallDirection, CallStatus, Project
 from calls.pbx.base import Presence
 from calls.stats.period import local_today
+from calls.workday import availability, wrapup
 
-# An agent whose last call ended this recently is still writing notes (wrap-up).
-WRAP_UP_SECONDS = 30
 UPDATED_SLACK = timedelta(minutes=5)
 
 RINGING_STATUSES = (
@@ -28,9 +27,10 @@ RINGING_STATUSES = (
 )
 ANSWERED_STATUSES = (CallStatus.ANSWERED, CallStatus.COMPLETED)
 
-IDLE, RINGING, TALKING, WRAP_UP = "idle", "ringing", "talking", "wrap_up"
+READY, PAUSED, RINGING, TALKING, WRAP_UP = "ready", "paused", "ringing", "talking", "wrap_up"
 STATE_LABELS = {
-    IDLE: _("Idle"),
+    READY: _("Ready"),
+    PAUSED: _("Paused"),
     RINGING: _("Ringing"),
     TALKING: _("Talking"),
     WRAP_UP: _("Wrap-up"),
@@ -40,13 +40,15 @@ STATE_LABELS = {
 @dataclass
 class AgentState:
     agent: Agent
-    state: str = IDLE
+    state: str = READY
     call: Call | None = None
     since: datetime | None = None  # when the state began: the board's timers count from it
+    reason: str = ""  # why a paused agent paused
 
     @property
     def label(self) -> str:
-        return str(STATE_LABELS[self.state])
+        text = str(STATE_LABELS[self.state])
+        return f"{text}: {self.reason}" if self.reason else text
 
     @property
     def name(self) -> str:
@@ -60,12 +62,6 @@ class AgentState:
     @property
     def phone_label(self) -> str:
         return str(presence.LABELS[self.phone])
-
-    @property
-    def wrap_up_until(self) -> datetime | None:
-        if self.state != WRAP_UP or self.since is None:
-            return None
-        return self.since + timedelta(seconds=WRAP_UP_SECONDS)
 
 
 @dataclass
@@ -91,40 +87,24 @@ def _active_calls(agent_ids: list[int]) -> dict[int, Call]:
     return chosen
 
 
-def _wrapping_up(agent_ids: list[int], now: datetime) -> dict[int, Call]:
-    since = now - timedelta(seconds=WRAP_UP_SECONDS)
-    # ended_at has no index; a call that ended moments ago was also saved moments ago,
-    # and (agent, updated_at) is indexed. The slack covers a PBX clock ahead of ours.
-    ended = Call.objects.filter(
-        agent_id__in=agent_ids,
-        updated_at__gte=since - UPDATED_SLACK,
-        ended_at__gte=since,
-        ended_at__lte=now,
-    )
-    latest: dict[int, Call] = {}
-    for call in ended.select_related("contact").order_by("ended_at", "id"):
-        latest[call.agent_id] = call
-    return latest
-
-
 def agent_state(agent: Agent, active: Call | None, ended: Call | None) -> AgentState:
+    """On a call (ringing or talking), then an unfinished wrap-up, then Ready / Paused."""
     if active is not None and active.status == CallStatus.ANSWERED:
         return AgentState(agent, TALKING, active, active.answered_at or active.requested_at)
     if active is not None:
         return AgentState(agent, RINGING, active, active.requested_at)
-    if ended is not None:
-        return AgentState(agent, WRAP_UP, ended, ended.ended_at)
-    return AgentState(agent)
+    shown = availability.shown(agent, None, ended)
+    return AgentState(agent, shown.state, ended, shown.since, shown.reason)
 
 
 def agent_states(project: Project, now: datetime) -> list[AgentState]:
     agents = list(
         Agent.objects.filter(project=project)
-        .select_related("user")
+        .select_related("user", "pause_reason")
         .order_by("user__first_name", "user__last_name", "user__username")
     )
     ids = [agent.pk for agent in agents]
-    active, ended = _active_calls(ids), _wrapping_up(ids, now)
+    active, ended = _active_calls(ids), wrapup.wrapping_up(ids, now)
     return [agent_state(a, active.get(a.pk), ended.get(a.pk)) for a in agents]
 
 
@@ -182,7 +162,10 @@ def project_stamp(project_id: int, now: datetime | None = None) -> tuple:
         last=Max("updated_at"), n=Count("id")
     )
     agents = Agent.objects.filter(project_id=project_id).aggregate(
-        n=Count("id"), last=Max("id"), phones=Max("pbx_presence_at")
+        n=Count("id"),
+        last=Max("id"),
+        phones=Max("pbx_presence_at"),
+        availability=Max("availability_since"),
     )
     # Each reading of the agents' phones redraws it, and so does the last one going stale
     # (calls/board/presence.py): a refresher that stopped still shows as "unknown".
@@ -196,4 +179,5 @@ def project_stamp(project_id: int, now: datetime | None = None) -> tuple:
         agents["last"],
         phones,
         phones_stale,
+        agents["availability"],
     )

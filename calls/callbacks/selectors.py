@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Max, OuterRef, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from calls.models import Agent, Call, Callback, CallDirection, CallStatus, Project
 
@@ -33,10 +35,17 @@ def open_callbacks(projects: QuerySet[Project] | list[Project] | None = None) ->
     if projects is not None:
         callbacks = callbacks.filter(project__in=projects)
     return (
-        callbacks.select_related("project", "contact", "missed_call")
+        callbacks.select_related("project", "contact", "missed_call", "assigned_to__user")
         .annotate(last_missed_at=Subquery(last_missed))
-        .order_by("created_at", "id")
+        .order_by(Coalesce("due_at", "created_at"), "id")
     )
+
+
+def due_for(agent: Agent) -> Q:
+    """What an agent is asked to call now: due (a missed call is due at once, a scheduled
+    one at its time), and theirs or nobody's."""
+    due = Q(due_at__isnull=True) | Q(due_at__lte=timezone.now())
+    return due & (Q(assigned_to__isnull=True) | Q(assigned_to=agent))
 
 
 def open_count(project: Project | int | None) -> int:
@@ -56,9 +65,11 @@ def badge_count(user: AbstractBaseUser) -> int | None:
 
     if roles.is_supervisor(user):
         return open_count(None)
-    project_id = Agent.objects.filter(user=user).values_list("project_id", flat=True).first()
-    if project_id and roles.is_agent(user):
-        return open_count(project_id)
+    agent = Agent.objects.filter(user=user).only("pk", "project_id").first()
+    if agent is not None and roles.is_agent(user):
+        return Callback.objects.filter(
+            due_for(agent), project_id=agent.project_id, closed_at__isnull=True
+        ).count()
     return None
 
 
@@ -70,8 +81,9 @@ class CallbackList:
 
 
 def for_agent(agent: Agent, limit: int = LIST_LIMIT) -> CallbackList:
-    callbacks = open_callbacks([agent.project])
-    return CallbackList(list(callbacks[:limit]), open_count(agent.project), can_call=True)
+    """The agent's project's callbacks that are due now and theirs or nobody's."""
+    callbacks = open_callbacks([agent.project]).filter(due_for(agent))
+    return CallbackList(list(callbacks[:limit]), callbacks.count(), can_call=True)
 
 
 def for_supervisor(project: Project | None, limit: int = LIST_LIMIT) -> CallbackList:

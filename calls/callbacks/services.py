@@ -16,6 +16,7 @@ covered (counted there, or the customer was reached after it) and opens nothing.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -24,7 +25,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls.models import Call, Callback, CallbackReason, CallDirection, CallStatus
+from calls.models import Agent, Call, Callback, CallbackReason, CallDirection, CallStatus
 from contacts.phones import format_for_people
 from contacts.selectors import contact_by_number
 
@@ -61,6 +62,27 @@ def on_call_finished(call: Call) -> Callback | None:
 def on_call_answered(call: Call) -> Callback | None:
     """The customer picked up (status answered, not yet completed): close the callback now."""
     return on_call_finished(call)
+
+
+def schedule(*, call: Call, agent: Agent, due_at: datetime) -> Callback:
+    """ "Call back later" after ``call``: the number's callback, due then, assigned to the
+    agent. A callback already open for the number gets the time and the agent."""
+    with transaction.atomic():
+        _serialize(call.project_id, call.remote_number)
+        callback = _open_callback(call)
+        if callback is None:
+            return Callback.objects.create(
+                project_id=call.project_id,
+                number=call.remote_number,
+                contact_id=call.contact_id,
+                missed_call=call,
+                missed_count=0,
+                due_at=due_at,
+                assigned_to=agent,
+            )
+        callback.due_at, callback.assigned_to = due_at, agent
+        callback.save(update_fields=["due_at", "assigned_to"])
+        return callback
 
 
 def dismiss(*, callback: Callback, by: AbstractBaseUser) -> Callback:

@@ -11,6 +11,7 @@ from calls.models.call import (
 )
 from calls.models.setup import (
     Agent,
+    Availability,
     DestinationType,
     EventStream,
     PbxAccount,
@@ -22,12 +23,20 @@ from calls.models.setup import (
     new_token,
 )
 from calls.models.webhook import WebhookRequest, WebhookVerdict
-from calls.models.work import Callback, CallbackReason, Disposition
+from calls.models.work import (
+    AgentStateChange,
+    Callback,
+    CallbackReason,
+    Disposition,
+    PauseReason,
+)
 
 __all__ = [
     "TERMINAL_STATUSES",
     "Agent",
+    "AgentStateChange",
     "AuditEntry",
+    "Availability",
     "Call",
     "CallDirection",
     "CallEvent",
@@ -38,6 +47,7 @@ __all__ = [
     "Disposition",
     "EndedBy",
     "EventStream",
+    "PauseReason",
     "PbxAccount",
     "Project",
     "ScreenPop",

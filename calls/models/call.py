@@ -118,6 +118,9 @@ class Call(models.Model):
         verbose_name=_("disposition"),
     )
     note = models.TextField(_("note"), blank=True, default="")
+    # When the agent saved or skipped the wrap-up (outcome and note) after the call ended;
+    # empty while the card still asks for it.
+    wrapped_up_at = models.DateTimeField(_("wrapped up at"), null=True, blank=True, editable=False)
     ended_by = models.CharField(
         _("ended by"), max_length=12, choices=EndedBy.choices, blank=True, default=""
     )

@@ -146,6 +146,22 @@ class Project(models.Model):
         editable=False,
         verbose_name=_("lookup token"),
     )
+    # The working day (wrap-up after a call, service level in the statistics).
+    disposition_required = models.BooleanField(
+        _("outcome required after a call"),
+        default=False,
+        help_text=_("The agent must pick an outcome before taking the next call."),
+    )
+    wrapup_note_required = models.BooleanField(
+        _("note required after a call"),
+        default=False,
+        help_text=_("The agent must write a note before taking the next call."),
+    )
+    service_level_seconds = models.PositiveSmallIntegerField(
+        _("service level (seconds)"),
+        default=20,
+        help_text=_("An inbound call answered within this many seconds meets the service level."),
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
@@ -174,6 +190,13 @@ class ScreenPop(models.TextChoices):
     RING = "ring", _("When the phone rings")
     ANSWER = "answer", _("When I answer")
     OFF = "off", _("Never")
+
+
+class Availability(models.TextChoices):
+    """What the agent said of themselves; the board adds "On a call" and "Wrap-up"."""
+
+    READY = "ready", _("Ready")
+    PAUSED = "paused", _("Paused")
 
 
 class Agent(models.Model):
@@ -214,6 +237,26 @@ class Agent(models.Model):
         max_length=32,
         blank=True,
         help_text=_("Numeric extension id where the vendor's API needs it (Telphin)."),
+    )
+
+    # The agent's own availability (Ready / Paused); "on a call" and "wrap-up" come from
+    # the calls themselves (calls/availability.py), so no PBX event has to write here.
+    availability = models.CharField(
+        _("availability"),
+        max_length=10,
+        choices=Availability.choices,
+        default=Availability.READY,
+    )
+    availability_since = models.DateTimeField(
+        _("availability since"), null=True, blank=True, editable=False
+    )
+    pause_reason = models.ForeignKey(
+        "calls.PauseReason",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("pause reason"),
     )
 
     # What the PBX last said of the agent's phone (While1 users-status), for the live board.

@@ -9,10 +9,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from calls.models import Project
-from calls.stats import export
+from calls.stats import export, working_day
 from calls.stats.access import supervisors_only
 from calls.stats.period import PRESETS, parse_period
-from calls.stats.selectors import Statistics, call_statistics
+from calls.stats.selectors import Statistics, call_statistics, calls_in
 
 
 def _chosen(request: HttpRequest) -> tuple[Statistics, list[Project]]:
@@ -57,14 +57,26 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         ),
         "exports": {kind: urlencode({**query, "kind": kind}) for kind in export.KINDS},
     }
+    day = working_day.working_day(
+        calls_in(stats.period, stats.project), stats.period, stats.project
+    )
+    context["day"] = day
+    context["day_tables"] = {kind: working_day.table(day, kind) for kind in working_day.KINDS}
+    context["day_exports"] = {
+        kind: urlencode({**query, "kind": kind}) for kind in working_day.KINDS
+    }
     return render(request, "stats/statistics.html", context)
 
 
 @supervisors_only
 def statistics_csv(request: HttpRequest) -> HttpResponse:
-    """GET /stats/export.csv?period=...&kind=agents|projects|series"""
+    """GET /stats/export.csv?period=...&kind=agents|projects|series|outcomes|agent_time"""
     kind = request.GET.get("kind", "agents")
-    if kind not in export.KINDS:
+    if kind not in (*export.KINDS, *working_day.KINDS):
         kind = "agents"
     stats, _projects = _chosen(request)
+    if kind in working_day.KINDS:
+        calls = calls_in(stats.period, stats.project)
+        day = working_day.working_day(calls, stats.period, stats.project)
+        return working_day.csv_response(day, stats.period, kind)
     return export.csv_response(stats, kind)

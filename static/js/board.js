@@ -1,5 +1,5 @@
-// The live board's clocks: call timers tick, and wrap-up turns to idle when it runs out,
-// both without asking the server (nothing in the database changes at those moments).
+// The live board's clocks: time in state ticks without asking the server. Wrap-up lasts
+// until the agent saves or skips it, which redraws the board through its stream.
 (function () {
   "use strict";
 
@@ -9,21 +9,8 @@
     return (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
   }
 
-  function endWrapUps(now) {
-    document.querySelectorAll(".agent-state[data-until]").forEach(function (row) {
-      if (now < parseInt(row.dataset.until, 10)) return;
-      var board = row.closest("[data-idle-label]");
-      row.removeAttribute("data-until");
-      row.dataset.state = "idle";
-      row.className = "agent-state state-idle";
-      row.querySelector(".badge").textContent = board ? board.dataset.idleLabel : "";
-      row.querySelectorAll("td").forEach(function (cell, i) { if (i >= 2) cell.textContent = ""; });
-    });
-  }
-
   function tick() {
     var now = Date.now() / 1000;
-    endWrapUps(now);
     document.querySelectorAll(".timer[data-since]").forEach(function (el) {
       var since = parseInt(el.dataset.since, 10);
       if (since) el.textContent = format(Math.max(0, Math.floor(now - since)));

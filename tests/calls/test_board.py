@@ -36,8 +36,8 @@ def states(project) -> dict[int, str]:
     return {row.agent.pk: row.state for row in board(project).agents}
 
 
-def test_an_agent_without_calls_is_idle(project, agent):
-    assert states(project) == {agent.pk: "idle"}
+def test_an_agent_without_calls_is_ready(project, agent):
+    assert states(project) == {agent.pk: "ready"}
 
 
 @pytest.mark.parametrize(
@@ -60,13 +60,13 @@ def test_talking_wins_over_a_second_call_that_rings(project, agent):
     assert states(project) == {agent.pk: "talking"}
 
 
-def test_a_call_that_ended_moments_ago_means_wrap_up_then_idle(project, agent):
+def test_a_call_that_ended_means_wrap_up_until_it_is_saved_then_ready(project, agent):
     other = make_agent(project)
-    call(agent, "completed", ago=90, answered_at=80, ended_at=10)
-    call(other, "completed", ago=120, answered_at=100, ended_at=40)
+    ended = call(agent, "completed", ago=3600, answered_at=3500, ended_at=3000)
+    call(other, "completed", ago=120, answered_at=100, ended_at=40, wrapped_up_at=30)
     rows = {row.agent.pk: row for row in board(project).agents}
-    assert rows[agent.pk].state == "wrap_up" and rows[other.pk].state == "idle"
-    assert rows[agent.pk].wrap_up_until == rows[agent.pk].call.ended_at + timedelta(seconds=30)
+    assert rows[agent.pk].state == "wrap_up" and rows[other.pk].state == "ready"
+    assert rows[agent.pk].since == ended.ended_at  # time in wrap-up counts from the end
 
 
 def test_ringing_inbound_callers_are_waiting(project, agent):

@@ -1,0 +1,220 @@
+"""Issue 17, part 2: the agent's working day as people meet it in the pages — wrap-up
+after a call, Ready / Paused, the board, callbacks for later, the statistics."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from calls import roles
+from calls.board.selectors import board
+from calls.models import (
+    AgentStateChange,
+    Call,
+    Callback,
+    CallDirection,
+    CallStatus,
+    Disposition,
+    PauseReason,
+)
+from calls.stats.period import parse_period
+from calls.stats.working_day import agent_times, inbound_numbers, outcomes
+from tests.calls.history_factories import make_call
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def ended_call(agent, **fields) -> Call:
+    now = timezone.now()
+    fields = {"status": CallStatus.COMPLETED, "answered_at": now, "ended_at": now, **fields}
+    call = Call.objects.create(
+        project=agent.project,
+        agent=agent,
+        direction=CallDirection.OUTBOUND,
+        remote_number="+40722123456",
+        **fields,
+    )
+    return call
+
+
+def board_row(agent):
+    return next(row for row in board(agent.project).agents if row.agent.pk == agent.pk)
+
+
+def test_after_a_call_the_card_asks_for_the_outcome_and_the_board_says_wrap_up(agent):
+    Disposition.objects.create(project=agent.project, name="Sale")
+    ended_call(agent)
+    page = logged_in(agent.user).get("/").content.decode()
+    assert 'id="wrap-up"' in page and "Sale" in page and "Skip" in page
+    assert board_row(agent).state == "wrap_up"
+
+
+def test_saving_the_wrap_up_keeps_the_outcome_and_makes_the_agent_ready(agent):
+    sale = Disposition.objects.create(project=agent.project, name="Sale")
+    call = ended_call(agent)
+    card = logged_in(agent.user).post(
+        f"/workday/calls/{call.pk}/wrap-up/", {"disposition": sale.pk, "note": "Wants 3 more"}
+    )
+    assert card.status_code == 200 and 'id="wrap-up"' not in card.content.decode()
+    call.refresh_from_db()
+    assert call.disposition == sale and call.note == "Wants 3 more" and call.wrapped_up_at
+    assert board_row(agent).state == "ready"
+
+
+def test_skipping_the_wrap_up_makes_the_agent_ready(agent):
+    call = ended_call(agent)
+    logged_in(agent.user).post(f"/workday/calls/{call.pk}/wrap-up/", {"skip": "1"})
+    assert board_row(agent).state == "ready"
+
+
+def test_a_project_that_requires_an_outcome_offers_no_skip_and_refuses_an_empty_one(agent):
+    agent.project.disposition_required = agent.project.wrapup_note_required = True
+    agent.project.save()
+    Disposition.objects.create(project=agent.project, name="Sale")
+    call = ended_call(agent)
+    client = logged_in(agent.user)
+    assert "Skip" not in client.get("/").content.decode()
+    card = client.post(f"/workday/calls/{call.pk}/wrap-up/", {"skip": "1"}).content.decode()
+    assert "needs the call&#x27;s outcome" in card and 'id="wrap-up"' in card
+    card = client.post(f"/workday/calls/{call.pk}/wrap-up/", {"note": "x"}).content.decode()
+    assert "Pick the call&#x27;s outcome" in card
+    assert board_row(agent).state == "wrap_up"
+
+
+def test_a_missed_or_failed_call_asks_for_no_wrap_up(agent):
+    ended_call(agent, status=CallStatus.FAILED, answered_at=None)
+    assert 'id="wrap-up"' not in logged_in(agent.user).get("/").content.decode()
+    assert board_row(agent).state == "ready"
+
+
+def test_a_wrap_up_can_schedule_a_callback_for_later_assigned_to_the_agent(agent):
+    call = ended_call(agent)
+    later = timezone.localtime() + timedelta(hours=2)
+    client = logged_in(agent.user)
+    client.post(
+        f"/workday/calls/{call.pk}/wrap-up/",
+        {"callback_at": later.strftime("%Y-%m-%dT%H:%M")},
+    )
+    callback = Callback.objects.get()
+    assert callback.assigned_to == agent and callback.due_at > timezone.now()
+    # not due yet: not in the agent's list nor the badge
+    assert client.get("/callbacks/count/").json()["open"] == 0
+    Callback.objects.update(due_at=timezone.now() - timedelta(minutes=1))
+    assert client.get("/callbacks/count/").json()["open"] == 1
+    assert "0722 123 456" in client.get("/callbacks/").content.decode()
+
+
+def test_a_callback_assigned_to_a_colleague_is_not_in_my_list(agent):
+    from tests.factories import make_agent
+
+    other = make_agent(agent.project, "109")
+    call = ended_call(other)
+    Callback.objects.create(
+        project=agent.project, number=call.remote_number, missed_call=call, assigned_to=other
+    )
+    assert logged_in(agent.user).get("/callbacks/count/").json()["open"] == 0
+
+
+def test_the_agent_pauses_with_a_reason_and_the_board_shows_it(agent):
+    lunch = PauseReason.objects.create(project=agent.project, name="Lunch")
+    client = logged_in(agent.user)
+    page = client.get("/history/").content.decode()
+    assert 'name="state"' in page and "Paused: Lunch" in page
+    response = client.post(
+        "/workday/availability/", {"state": f"paused:{lunch.pk}", "next": "/history/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/history/"
+    row = board_row(agent)
+    assert row.state == "paused" and row.label == "Paused: Lunch" and row.since is not None
+    supervisor = logged_in(make_user(roles.SUPERVISOR))
+    assert "Paused: Lunch" in supervisor.get("/board/").content.decode()
+    client.post("/workday/availability/", {"state": "ready"})
+    assert board_row(agent).state == "ready"
+    assert list(AgentStateChange.objects.values_list("availability", "reason")) == [
+        ("paused", "Lunch"),
+        ("ready", ""),
+    ]
+
+
+def test_a_pause_reason_of_another_project_is_refused(agent, project):
+    from tests.factories import make_project
+
+    elsewhere = PauseReason.objects.create(project=make_project(), name="Nap")
+    logged_in(agent.user).post("/workday/availability/", {"state": f"paused:{elsewhere.pk}"})
+    assert board_row(agent).state == "ready" and not AgentStateChange.objects.exists()
+
+
+def test_an_offsite_next_is_not_followed(agent):
+    response = logged_in(agent.user).post(
+        "/workday/availability/", {"state": "ready", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/"
+
+
+def test_a_paused_agent_gets_no_screen_pop(agent):
+    from calls.dialer import call_card_context
+
+    ringing = Call.objects.create(
+        project=agent.project,
+        agent=agent,
+        direction=CallDirection.INBOUND,
+        remote_number="+40722000111",
+        status=CallStatus.RINGING,
+    )
+    assert call_card_context(agent, ringing)["pop"] is True
+    logged_in(agent.user).post("/workday/availability/", {"state": "paused"})
+    agent.refresh_from_db()
+    assert call_card_context(agent, ringing)["pop"] is False
+    assert board_row(agent).state == "ringing"  # a call still wins on the board
+
+
+def test_statistics_show_service_level_abandon_rate_and_outcomes(agent):
+    agent.project.service_level_seconds = 20
+    agent.project.save()
+    sale = Disposition.objects.create(project=agent.project, name="Sale")
+    now = timezone.now()
+    for wait, status in ((5, CallStatus.COMPLETED), (40, CallStatus.COMPLETED), (0, "missed")):
+        call = make_call(agent, at=now, direction=CallDirection.INBOUND, status=status)
+        if status == CallStatus.COMPLETED:
+            Call.objects.filter(pk=call.pk).update(
+                answered_at=call.requested_at + timedelta(seconds=wait), disposition=sale
+            )
+    calls = Call.objects.all()
+    inbound, targets = inbound_numbers(calls)
+    assert (inbound.offered, inbound.within_target, inbound.missed) == (3, 1, 1)
+    assert round(inbound.service_level, 1) == 33.3 and targets == [20]
+    assert outcomes(calls) == [("Sale", 2), ("No outcome", 1)]
+    page = logged_in(make_user(roles.SUPERVISOR)).get("/stats/?period=today").content.decode()
+    assert "Service level (20 s)" in page and "33.3 %" in page and "Abandon rate" in page
+
+
+def test_time_ready_and_paused_per_agent_in_m_ss_and_whole_seconds_in_csv(agent):
+    period = parse_period({"period": "today"})
+    start = period.start
+    AgentStateChange.objects.create(
+        agent=agent, availability="ready", at=start - timedelta(hours=1)
+    )
+    AgentStateChange.objects.create(
+        agent=agent, availability="paused", reason="Lunch", at=start + timedelta(minutes=10)
+    )
+    AgentStateChange.objects.create(
+        agent=agent, availability="ready", at=start + timedelta(minutes=40, seconds=5)
+    )
+    times = agent_times(period, None, start + timedelta(hours=1))
+    assert [(t.ready, t.paused) for t in times] == [(10 * 60 + 19 * 60 + 55, 30 * 60 + 5)]
+    supervisor = logged_in(make_user(roles.SUPERVISOR))
+    csv = supervisor.get("/stats/export.csv?period=today&kind=agent_time").content.decode()
+    assert "Time paused (s)" in csv.splitlines()[0]
+    assert "Lunch: 1805" in csv
+    page = supervisor.get("/stats/?period=today").content.decode()
+    assert "30:05" in page
