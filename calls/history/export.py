@@ -46,42 +46,27 @@ def _columns() -> list[tuple[str, str]]:
     ]
 
 
-_TEXT = {
-    "project__name",
-    "agent__user__first_name",
-    "agent__user__last_name",
-    "contact__name",
-    "disposition__name",
-    "note",
-    "failure_reason",
-    "agent__user__username",
-}
-
-
 def csv_chunks(calls: QuerySet[Call], rows_per_chunk: int = 500) -> Iterator[str]:
     """The header, then the rows in ``calls``' order, as CSV text in batches."""
     columns = _columns()
     paths = [path for _header, path in columns]
-    text_at = [i for i, path in enumerate(paths) if path in _TEXT]
     time_at = [i for i, path in enumerate(paths) if path.endswith("_at")]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)
     writer.writerow([header for header, _path in columns])
     rows = calls.values_list(*paths).iterator(chunk_size=CHUNK_SIZE)
     for count, row in enumerate(rows, start=1):
-        writer.writerow(_cells(row, text_at, time_at))
+        writer.writerow(_cells(row, time_at))
         if count % rows_per_chunk == 0:
             yield _drain(buffer)
     yield _drain(buffer)
 
 
-def _cells(row: tuple, text_at: Iterable[int], time_at: Iterable[int]) -> list:
+def _cells(row: tuple, time_at: Iterable[int]) -> list:
     cells = list(row)
     for i in time_at:
         if cells[i] is not None:
             cells[i] = _local(cells[i])
-    for i in text_at:
-        cells[i] = _safe_text(cells[i])
     return cells
 
 
