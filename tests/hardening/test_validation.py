@@ -241,3 +241,11 @@ def test_a_nested_json_string_is_no_nesting():
 
     assert nesting_depth(b'{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}') == 1
     assert nesting_depth(b'{"a": [{"b": [1]}]}') == 4
+
+
+def test_telphins_own_check_reads_allowlists_the_same_way():
+    from calls.pbx.telphin.events import ip_allowed
+
+    assert ip_allowed("192.0.2.9", "192.0.2.0/24, 198.51.100.7")
+    assert not ip_allowed("203.0.113.1", ["192.0.2.0/24"])
+    assert not ip_allowed("192.0.2.9", ["192.0.2.0/24", "garbage"])  # unreadable: no one

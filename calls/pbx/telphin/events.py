@@ -10,13 +10,13 @@ stored as UNKNOWN with its raw fields, never lost and never acted on.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
+from calls.pbx.allowlist import BadAllowlist, address_allowed, parse_ip_allowlist
 from calls.pbx.base import (
     Direction,
     EventKind,
@@ -275,17 +275,9 @@ def parse_events(request: InboundRequest) -> list[NormalizedEvent]:
 
 
 def ip_allowed(address: str, allowed: Any) -> bool:
-    """True when ``address`` is in one of ``allowed`` (addresses or networks)."""
-    if isinstance(allowed, str):
-        allowed = allowed.replace(",", " ").split()
+    """True when ``address`` is in one of ``allowed`` (addresses or networks), read by the
+    one shared reading (calls/pbx/allowlist.py); a list that cannot be read allows no one."""
     try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
+        return address_allowed(address, parse_ip_allowlist(allowed))
+    except BadAllowlist:
         return False
-    for entry in allowed:
-        try:
-            if ip in ipaddress.ip_network(str(entry), strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
