@@ -108,7 +108,8 @@ def number_query(text: str, region: str) -> Q:
 
 def contact_query(text: str) -> Q:
     text = text.strip()
-    if text.isdigit():
+    # An id fits 64 bits; longer digits are searched as a name (they find nothing).
+    if text.isascii() and text.isdigit() and len(text) <= 18:
         return Q(contact_id=int(text))
     return Q(contact__name__icontains=text)
 
