@@ -41,6 +41,9 @@ SANDBOX_PBX_URL = env.str("SANDBOX_PBX_URL", default="http://127.0.0.1:8010").rs
 # Connections to a PBX idle for less than this are reused (calls/pbx/http.kept_session);
 # 0 opens a new one for every request. Keep it well under the PBX's keep-alive timeout.
 PBX_KEEPALIVE_SECONDS = env.float("PBX_KEEPALIVE_SECONDS", default=2.0)
+# Threads of a web process serving synchronous views (pbxportal/asgi.py): its requests
+# in flight at once. Each holds a pooled database connection while it runs.
+WEB_THREADS = env.int("WEB_THREADS", default=16)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
