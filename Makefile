@@ -31,9 +31,13 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 ## run: the whole product on embedded defaults at http://$(HOST):$(PORT)
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
-	@echo "pbxportal: http://$(HOST):$(PORT)/   sandbox PBX: http://127.0.0.1:$(SANDBOX_PORT)/"
-	$(BIN)/honcho start -f Procfile
+	@mkdir -p var
+	@{ $(BIN)/python manage.py load_demo; \
+	  echo "pbxportal: http://$(HOST):$(PORT)/   sandbox PBX: http://127.0.0.1:$(SANDBOX_PORT)/"; \
+	} > var/demo-logins.txt
+	@cat var/demo-logins.txt
+	@# every Procfile process, restarted when it dies; the logins again once they are up
+	$(BIN)/python -m pbxportal.processes -f Procfile --banner var/demo-logins.txt
 
 ## test: lint, then the whole pytest suite (SQLite, or DATABASE_URL / CELERY_BROKER_URL)
 test: $(VENV)/.dev
