@@ -54,17 +54,18 @@ def close_stuck_calls(now: datetime | None = None) -> Closed:
     return Closed(*(_close_all(calls, now) for calls in (ringing, answered, queued)))
 
 
-def _close_all(calls, now: datetime) -> int:
-    return sum(_close(pk, now) for pk in calls.values_list("pk", flat=True))
+def _close_all(calls, now: datetime, closing=None) -> int:
+    return sum(_close(calls, pk, now, closing) for pk in calls.values_list("pk", flat=True))
 
 
-def _close(call_id: int, now: datetime) -> bool:
+def _close(calls, call_id: int, now: datetime, closing=None) -> bool:
     with transaction.atomic():
-        call = Call.objects.select_for_update().get(pk=call_id)
-        if states.is_terminal(call.status):
-            return False  # an event got there first
+        # the same filter again under the lock: a call that moved on since is left alone
+        call = calls.select_for_update().filter(pk=call_id).first()
+        if call is None or states.is_terminal(call.status):
+            return False  # an event or the worker got there first
         with call_language.speaking(call):
-            call.status, call.failure_reason = _closing(call)
+            call.status, call.failure_reason = (closing or _closing)(call)
         call.ended_at = call.ended_at or now
         # ended here, not by the PBX: a late hangup from it still corrects the times
         call.ended_by = EndedBy.SYSTEM
@@ -96,6 +97,62 @@ def _closing(call: Call) -> tuple[str, str]:
     inbound = call.direction == CallDirection.INBOUND
     reason = _("No news from the PBX since %(t)s; closed as unanswered.")
     return (CallStatus.MISSED if inbound else CallStatus.NO_ANSWER), reason % quiet_since
+
+
+@dataclass(frozen=True)
+class Recovered:
+    resent: int
+    failed: int
+
+
+def recover_lost_originates(now: datetime | None = None) -> Recovered:
+    """Calls whose originate message was lost (its worker killed, the broker lost it),
+    every LOST_ORIGINATE_SWEEP_SECONDS:
+
+    - still queued after ORIGINATE_RESEND_SECONDS: sent again. Safe: only a queued call
+      can be claimed, so a second message for it does nothing;
+    - originating for ORIGINATE_ORPHANED_SECONDS (longer than one PBX request may take):
+      never sent again, the PBX may have rung; failed with what the agent should do;
+    - queued past ORIGINATE_MAX_AGE: too old to ring, failed (as close_stuck_calls does,
+      but within a minute).
+    """
+    now = now or timezone.now()
+    oldest = now - services.ORIGINATE_MAX_AGE
+    orphaned = Call.objects.filter(
+        status=CallStatus.ORIGINATING,
+        updated_at__lt=now - timedelta(seconds=settings.ORIGINATE_ORPHANED_SECONDS),
+    )
+    too_old = Call.objects.filter(status=CallStatus.QUEUED, requested_at__lt=oldest)
+    failed = _close_all(orphaned, now, _orphaned) + _close_all(too_old, now)
+    # updated_at: a call put back for a retry (at most 8 s later) is not lost
+    lost = Call.objects.filter(
+        status=CallStatus.QUEUED,
+        requested_at__gte=oldest,
+        updated_at__lt=now - timedelta(seconds=settings.ORIGINATE_RESEND_SECONDS),
+    )
+    resent = [pk for pk in lost.values_list("pk", flat=True) if _send_again(pk)]
+    return Recovered(resent=len(resent), failed=failed)
+
+
+def _send_again(call_id: int) -> bool:
+    from calls.tasks import originate  # tasks import this module
+
+    try:
+        originate.delay(call_id)
+    except Exception as exc:  # the broker is down: the next sweep tries again
+        log.error("call %s still queued, its originate not sent again: %s", call_id, exc)
+        return False
+    log.warning("call %s still queued: its originate message was lost, sent again", call_id)
+    return True
+
+
+def _orphaned(call: Call) -> tuple[str, str]:
+    asked = {"t": timezone.localtime(call.updated_at).strftime("%H:%M:%S")}
+    reason = _(
+        "The call was being placed when our call worker stopped (at %(t)s). The PBX may "
+        "have rung you: check your phone before calling again."
+    )
+    return CallStatus.FAILED, reason % asked
 
 
 def flag_silent_pbxs(now: datetime | None = None) -> list[Project]:

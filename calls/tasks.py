@@ -46,6 +46,16 @@ def housekeeping() -> dict[str, int]:
     }
 
 
+@shared_task(name="calls.lost_originates", ignore_result=True)
+def lost_originates() -> dict[str, int]:
+    """Every LOST_ORIGINATE_SWEEP_SECONDS (beat): calls whose originate message was lost
+    are sent again while still queued, failed once they may have reached the PBX."""
+    from calls import housekeeping as care
+
+    found = care.recover_lost_originates()
+    return {"resent": found.resent, "failed": found.failed}
+
+
 @shared_task(name="calls.refresh_presence", ignore_result=True)
 def refresh_presence() -> dict[str, int]:
     """Every PRESENCE_REFRESH_SECONDS (beat): the agents' phone status from PBXs that tell."""

@@ -257,6 +257,19 @@ WEBHOOK_APPLY_POLL_SECONDS = env.float("WEBHOOK_APPLY_POLL_SECONDS", default=0.0
 # On PostgreSQL a stored request wakes it (LISTEN/NOTIFY); it looks anyway this often.
 WEBHOOK_APPLY_FALLBACK_SECONDS = env.float("WEBHOOK_APPLY_FALLBACK_SECONDS", default=1.0)
 STUCK_RINGING_MINUTES = env.int("STUCK_RINGING_MINUTES", default=3)
+# Lost originate messages (a worker killed after taking one; the filesystem broker drops
+# it, Redis gives it back only after its visibility timeout, an hour): calls/housekeeping.py
+# recover_lost_originates sends a still-queued call again after ORIGINATE_RESEND_SECONDS
+# (longer than the longest retry pause, 8 s) and fails one left originating longer than a
+# PBX request may take (connect 5 s + read 15 s), never sending it again.
+ORIGINATE_RESEND_SECONDS = env.int("ORIGINATE_RESEND_SECONDS", default=10)
+ORIGINATE_ORPHANED_SECONDS = env.int("ORIGINATE_ORPHANED_SECONDS", default=30)
+LOST_ORIGINATE_SWEEP_SECONDS = env.float("LOST_ORIGINATE_SWEEP_SECONDS", default=15.0)
+CELERY_BEAT_SCHEDULE["lost-originates"] = {
+    "task": "calls.lost_originates",
+    "schedule": LOST_ORIGINATE_SWEEP_SECONDS,
+    "options": {"expires": LOST_ORIGINATE_SWEEP_SECONDS},
+}
 STUCK_ANSWERED_HOURS = env.int("STUCK_ANSWERED_HOURS", default=4)
 # Calls made but no event from the PBX for this long: the project is flagged in admin.
 PBX_SILENCE_MINUTES = env.int("PBX_SILENCE_MINUTES", default=10)
