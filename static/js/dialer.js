@@ -77,15 +77,22 @@
         form.addEventListener("htmx:afterRequest", function () { dialog.close(); });
       });
       if (!dialog.open) dialog.showModal();
+      // The desktop alert and its sound (workday.js) follow the same one-tab claim.
+      var name = card.querySelector(".caller strong");
+      document.dispatchEvent(new CustomEvent("pbxportal:pop", {
+        detail: { caller: name ? name.textContent.trim() : "" }
+      }));
     });
   }
 
   // A refused click (an impossible number, a second call) puts its sentence on the card.
   // The live stream re-sends the card when it connects and at every wake-up; one that
   // shows the call in the same state must not wipe the sentence before it is read.
+  // The same holds for a wrap-up being written: a re-sent card would wipe the note.
   function keepRefusal(event) {
     var card = document.querySelector("#current-call .call-card");
-    if (!card || !card.querySelector(".error") || event.detail.type !== "call") return;
+    if (!card || event.detail.type !== "call") return;
+    if (!card.querySelector(".error") && !card.querySelector(".wrap-up")) return;
     var incoming = /data-state="([^"]*)"/.exec(event.detail.data);
     if (incoming && incoming[1] === card.dataset.state) event.preventDefault();
   }
