@@ -22,7 +22,7 @@ from a2wsgi import WSGIMiddleware
 from asgiref.sync import iscoroutinefunction
 from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
-from django.urls import Resolver404, resolve
+from django.urls import resolve
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbxportal.settings")
 
@@ -38,7 +38,7 @@ def is_stream(path_info: str) -> bool:
     """Whether ``path_info`` leads to an async view (a live stream)."""
     try:
         return iscoroutinefunction(resolve(path_info).func)
-    except Resolver404:
+    except Exception:  # Resolver404, or a path it chokes on: Django's WSGI side answers
         return False
 
 
