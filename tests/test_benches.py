@@ -28,6 +28,7 @@ BENCHES = [
     "history",
     "stats_board",
     "contacts_import",
+    "load_and_fault",
 ]
 # The suite's own settings and var/ must not leak into a bench: it picks its own, and
 # stats_board would otherwise create (and drop) the suite's test database.
