@@ -32,7 +32,7 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	@mkdir -p var
-	@{ $(BIN)/python manage.py load_demo; \
+	@umask 077; { $(BIN)/python manage.py load_demo; \
 	  echo "pbxportal: http://$(HOST):$(PORT)/   sandbox PBX: http://127.0.0.1:$(SANDBOX_PORT)/"; \
 	} > var/demo-logins.txt
 	@cat var/demo-logins.txt
