@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from calls.api import views
+from calls.api.availability import MyAvailability
 
 router = SimpleRouter()
 # Own names (api-contact-detail, ...): the router's default "contact-detail" is the name
@@ -18,6 +19,7 @@ urlpatterns = [
     path("v1/calls/<int:pk>/", views.CallDetail.as_view(), name="api-call"),
     path("v1/calls/<int:pk>/hangup/", views.CallHangup.as_view(), name="api-call-hangup"),
     path("v1/calls/<int:pk>/end/", views.CallEndHere.as_view(), name="api-call-end"),
+    path("v1/me/availability/", MyAvailability.as_view(), name="api-my-availability"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: the page runs under the

@@ -218,3 +218,28 @@ def test_time_ready_and_paused_per_agent_in_m_ss_and_whole_seconds_in_csv(agent)
     assert "Lunch: 1805" in csv
     page = supervisor.get("/stats/?period=today").content.decode()
     assert "30:05" in page
+
+
+def test_a_crm_sets_the_agents_availability_with_the_agents_token(agent):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    lunch = PauseReason.objects.create(project=agent.project, name="Lunch")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=agent.user).key}")
+    now = api.get("/api/v1/me/availability/").json()
+    assert now["availability"] == "ready" and now["pause_reasons"] == [
+        {"id": lunch.pk, "name": "Lunch"}
+    ]
+    paused = api.put(
+        "/api/v1/me/availability/",
+        {"availability": "paused", "pause_reason": lunch.pk},
+        format="json",
+    )
+    assert paused.status_code == 200 and paused.json()["pause_reason"] == lunch.pk
+    assert board_row(agent).label == "Paused: Lunch"
+    wrong = api.put("/api/v1/me/availability/", {"availability": "away"}, format="json")
+    assert wrong.status_code == 400 and "availability" in wrong.json()["errors"]
+    supervisor = APIClient()
+    supervisor.force_authenticate(make_user(roles.SUPERVISOR))
+    assert supervisor.get("/api/v1/me/availability/").status_code == 404
