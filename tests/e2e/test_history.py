@@ -39,7 +39,7 @@ def test_a_supervisor_filters_by_agent_and_status_then_opens_a_call(product, bro
     calls_for(ana, CallStatus.BUSY, 3, "11")
     calls_for(mihai, CallStatus.COMPLETED, 4, "22")
     wanted = calls_for(mihai, CallStatus.BUSY, 2, "33")
-    Disposition.objects.create(project=mihai.project, name="Call back later")
+    Disposition.objects.get_or_create(project=mihai.project, name="Call back later")
 
     page = browser_page
     log_in_as(page, product, "supervisor")

@@ -43,7 +43,7 @@ def test_the_board_shows_an_agent_ringing_then_talking_without_reload(product, b
     expect(page.locator("h1")).to_have_text("Live board")
     ana = Agent.objects.get(user=User.objects.get(username="ana"))
     row = page.locator(f'tr[data-agent="{ana.pk}"]')
-    expect(row).to_have_attribute("data-state", "idle")
+    expect(row).to_have_attribute("data-state", "ready")
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
 
     services.start_call(agent=ana, number="0722 123 456")
