@@ -56,6 +56,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--fault-every", type=float, default=30.0, help="seconds between kills")
+    parser.add_argument(
+        "--hung-share", type=float, default=0.1, help="share of clicks the sandbox holds (…504)"
+    )
     parser.add_argument("--settle", type=float, default=150.0, help="max wait for final states")
     parser.add_argument("--database-url", default=PRESETS["redis"]["database"])
     parser.add_argument("--broker-url", default=PRESETS["redis"]["broker"])
@@ -167,8 +170,9 @@ def database_facts(env: dict[str, str]) -> dict[str, Any]:
         "from calls.models import Call, WebhookRequest\n"
         "calls = dict(Call.objects.values_list('external_id', 'status'))\n"
         "log = dict(WebhookRequest.objects.values_list('verdict').annotate(n=Count('pk')))\n"
+        "gone = Call.objects.filter(failure_reason__contains='call worker stopped').count()\n"
         "print('FACTS ' + json.dumps({'calls': {str(k): v for k, v in calls.items()},"
-        " 'log': log}))\n"
+        " 'log': log, 'worker_stopped': gone}))\n"
     )
     done = subprocess.run(
         [PY, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -226,7 +230,9 @@ def run(args) -> dict[str, Any]:
             started = time.monotonic()
             until = started + args.minutes * 60
             threads = [
-                threading.Thread(target=agent_loop, args=(base, a["token"], until, tally, i))
+                threading.Thread(
+                    target=agent_loop, args=(base, a["token"], until, tally, i, args.hung_share)
+                )
                 for i, a in enumerate(agents)
             ]
             threads.append(
@@ -240,6 +246,10 @@ def run(args) -> dict[str, Any]:
             facts = _settled(env, args.settle)
             record = sandbox_record(sandbox_url)
             restarts = {name: n - 1 for name, n in pids.starts.items() if n > 1}
+            _stop_runner(runner)
+            pids.reader.join(timeout=10)  # the runner's last lines are in its log
+            said = (var / "logs/runner.log").read_text(errors="replace")
+            facts["resent"] = said.count("originate message was lost, sent again")
     finally:
         if args.keep:
             print(f"kept {var}", file=sys.stderr)
@@ -305,6 +315,8 @@ def _result(args, database, loaded, tally, kills, restarts, facts, record) -> di
         + log.get("queued", 0)
         + log.get("failed", 0),
         "failed_here_but_rang_at_pbx": rang_but_failed,
+        "lost_originates_resent": facts["resent"],
+        "failed_as_worker_stopped": facts["worker_stopped"],
     }
 
 

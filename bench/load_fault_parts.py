@@ -89,7 +89,8 @@ class Pids:
         self.now: dict[str, int] = {}
         self.starts: Counter[str] = Counter()
         self.lock = threading.Lock()
-        threading.Thread(target=self._read, args=(runner, log), daemon=True).start()
+        self.reader = threading.Thread(target=self._read, args=(runner, log), daemon=True)
+        self.reader.start()
 
     def _read(self, runner: subprocess.Popen, log: Path) -> None:
         with open(log, "a") as out:
@@ -123,13 +124,19 @@ class Tally:
                 setattr(self, name, getattr(self, name) + n)
 
 
-def agent_loop(base: str, token: str, until: float, tally: Tally, seed: int) -> None:
-    """Click, wait for the call's end, pause, click again, until ``until``."""
+def agent_loop(
+    base: str, token: str, until: float, tally: Tally, seed: int, hung_share: float
+) -> None:
+    """Click, wait for the call's end, pause, click again, until ``until``. A share of
+    the numbers end in 504: the sandbox holds that originate request, so a calls worker
+    killed meanwhile dies mid-request, as it would on a slow PBX."""
     rng = random.Random(seed)
     session = requests.Session()
     session.headers["Authorization"] = f"Token {token}"
     while time.monotonic() < until:
         number = f"+40722{rng.randrange(100000):05d}1"  # ends in 1: no magic outcome
+        if rng.random() < hung_share:
+            number = f"+40722{rng.randrange(1000):03d}504"
         call_id = _click(session, base, number, tally)
         if call_id is not None:
             status = _wait_for_end(session, base, call_id, deadline=time.monotonic() + 150)
