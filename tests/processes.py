@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.conf import settings
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -41,7 +43,7 @@ def voipcenter_listener(extra_env: dict[str, str] | None = None) -> Iterator[sub
 @contextmanager
 def _process(args: list[str], log_name: str, extra_env: dict[str, str] | None):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "pbxportal.test_settings", **(extra_env or {})}
-    log = open(ROOT / "var" / "test" / log_name, "ab")
+    log = open(settings.VAR_DIR / log_name, "ab")  # the test settings' var dir
     proc = subprocess.Popen(
         [sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
