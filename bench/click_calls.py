@@ -33,12 +33,13 @@ def setup_data(agents: int, quick_demo_passwords: bool = False) -> None:
     django.setup()
     import secrets
 
+    from django.conf import settings
     from django.contrib.auth.models import Group, User
     from django.core.management import call_command
     from rest_framework.authtoken.models import Token
 
     from calls import roles
-    from calls.demo import load_demo
+    from calls.demo import load_demo, sandbox_accounts
     from calls.models import Agent, Project
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -63,8 +64,12 @@ def setup_data(agents: int, quick_demo_passwords: bool = False) -> None:
                 "username": user.username,
                 "password": password,
                 "token": Token.objects.create(user=user).key,
+                "extension": str(300 + i),
             }
         )
+    # the sandbox's While1 refuses users its config does not list, as While1 does
+    config = {"accounts": sandbox_accounts()}
+    (settings.VAR_DIR / "sandbox.json").write_text(json.dumps(config, indent=2))
     print("BENCH-LOGINS " + json.dumps(logins), flush=True)
 
 

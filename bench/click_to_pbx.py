@@ -105,6 +105,15 @@ def _demo_logins(args, env: dict[str, str]) -> list[dict]:
     return json.loads(marker[0].split(" ", 1)[1])
 
 
+def _sandbox_knows(sandbox_url: str, extension: str) -> bool:
+    """The sandbox's While1 account lists ``extension`` (it refuses calls to others)."""
+    accounts = requests.get(sandbox_url + "/_sandbox/accounts", timeout=2).json()
+    return any(
+        a["name"] == "demo-while1" and extension in {e["name"] for e in a.get("extensions", [])}
+        for a in accounts
+    )
+
+
 def _watch(procs: dict[str, subprocess.Popen]) -> None:
     """Stop the run when a product process dies."""
     while not ABORT.wait(0.5):
@@ -213,12 +222,9 @@ def run(args) -> dict[str, Any]:
             env = _environment(args, var, base, sandbox_url, database, broker, redis_url)
             agents.logins = _demo_logins(args, env)
             wait_for(
-                lambda: any(
-                    a["name"] == "demo-while1"
-                    for a in requests.get(sandbox_url + "/_sandbox/accounts", timeout=2).json()
-                ),
+                lambda: _sandbox_knows(sandbox_url, agents.logins[-1]["extension"]),
                 10,
-                "sandbox reading var/sandbox.json",
+                "sandbox reading var/sandbox.json with the bench's agents",
             )
 
             worker_args = ["--pool", args.pool, *args.worker_arg]

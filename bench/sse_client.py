@@ -12,7 +12,8 @@ import requests
 
 TERMINAL = {"completed", "failed", "no_answer", "busy", "canceled", "missed"}
 
-CARD_STATUS = re.compile(r'class="card call-card status-([a-z_]+)"')
+# an active call's card carries more classes after its status ("... status-answered live")
+CARD_STATUS = re.compile(r'class="card call-card status-([a-z_]+)[" ]')
 CARD_WHO = re.compile(r"<strong>(.*?)</strong>", re.S)
 
 
