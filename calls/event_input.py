@@ -8,6 +8,7 @@ for every vendor at once.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -17,6 +18,7 @@ from calls.pbx.base import NormalizedEvent
 # Bodies a PBX sends are a few kilobytes, nested two or three levels.
 MOST_BODY_BYTES = 1024 * 1024
 MOST_NESTING = 32
+MOST_CALL_ID = 128  # Call.vendor_call_id's width: PostgreSQL refuses a longer one
 
 # C0 and C1 control characters (NUL included) and DEL: never part of a number or a name.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -64,35 +66,43 @@ def cleaned_text(value: str) -> str:
 
 
 def cleaned_event(event: NormalizedEvent) -> NormalizedEvent:
-    """The event with control characters and NUL taken out of its text fields, and NUL out
-    of its raw payload (PostgreSQL stores no NUL in text or JSON)."""
+    """The event with control characters and NUL taken out of its text fields, its call id
+    cut to the column's width, and its raw payload made storable: no NUL (PostgreSQL stores
+    none in text or JSON), no Infinity or NaN (Python's json reads them; JSON has none)."""
     changes: dict[str, Any] = {}
     for name in _TEXT_FIELDS:
         value = getattr(event, name)
         if isinstance(value, str) and _CONTROL.search(value):
             changes[name] = cleaned_text(value)
-    if _has_nul(event.raw):
-        changes["raw"] = _without_nul(event.raw)
+    call_id = changes.get("vendor_call_id", event.vendor_call_id)
+    if len(call_id) > MOST_CALL_ID:
+        changes["vendor_call_id"] = call_id[:MOST_CALL_ID]
+    if _unstorable(event.raw):
+        changes["raw"] = _storable(event.raw)
     return dataclasses.replace(event, **changes) if changes else event
 
 
-def _has_nul(value: Any) -> bool:
+def _unstorable(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
+    if isinstance(value, float):
+        return not math.isfinite(value)
     if isinstance(value, Mapping):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
     if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
+        return any(_unstorable(v) for v in value)
     return False
 
 
-def _without_nul(value: Any) -> Any:
-    """``value`` with NUL removed from every string in it. Depth is bounded by
-    ``bounded_body`` before anything is parsed."""
+def _storable(value: Any) -> Any:
+    """``value`` with NUL removed from every string in it and non-finite numbers written as
+    the text they came as. Depth is bounded by ``bounded_body`` before anything is parsed."""
     if isinstance(value, str):
         return value.replace("\x00", "")
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, Mapping):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+        return {_storable(k): _storable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_without_nul(v) for v in value]
+        return [_storable(v) for v in value]
     return value

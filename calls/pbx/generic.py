@@ -21,6 +21,7 @@ import hmac
 import json
 import time
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from calls.pbx.base import (
@@ -74,6 +75,12 @@ def _parse_time(value: Any) -> datetime | None:
         return None
 
 
+def _choice(choices: type[Enum], value: Any) -> Any:
+    """``value`` as one of ``choices``, else None (a list or an object included)."""
+    known = isinstance(value, str) and value in choices._value2member_map_
+    return choices(value) if known else None
+
+
 def _one(item: dict[str, Any]) -> NormalizedEvent:
     kind = _KINDS.get(str(item.get("event", "")), EventKind.UNKNOWN)
     call_id = str(item.get("call_id") or "")
@@ -86,12 +93,12 @@ def _one(item: dict[str, Any]) -> NormalizedEvent:
         dedupe_key=event_id,
         vendor_call_id=call_id,
         external_id=str(item.get("external_id") or ""),
-        direction=Direction(direction) if direction in Direction._value2member_map_ else None,
+        direction=_choice(Direction, direction),
         from_number=str(item.get("from") or ""),
         to_number=str(item.get("to") or ""),
         extension=str(item.get("extension") or ""),
         occurred_at=_parse_time(item.get("timestamp")),
-        outcome=HangupOutcome(status) if status in HangupOutcome._value2member_map_ else None,
+        outcome=_choice(HangupOutcome, status),
         reason=str(item.get("reason") or ""),
         leg=leg,
         raw=item,

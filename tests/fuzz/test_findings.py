@@ -1,0 +1,59 @@
+"""What the fuzz tests found, each pinned as a plain test that failed before its fix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from calls.models import Call, CallEvent, WebhookRequest
+from tests.events import apply_queued
+from tests.generic_events import generic, hook, originating_call
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("odd", [[], {}, ["outbound"], {"a": 1}])
+def test_a_generic_event_with_a_list_or_object_for_direction_or_status_is_still_applied(
+    client, agent, odd
+):
+    call = originating_call(agent)
+    body = generic(call, "hangup", status="busy", direction=odd)
+    body2 = generic(call, "dial-in", "agent", n=1, status=odd)
+    for sent in (body, body2):
+        client.post(hook(call.project), json.dumps(sent), content_type="application/json")
+    entries = apply_queued()
+    assert [(e.verdict, e.error) for e in entries] == [("accepted", "")] * 2
+    call.refresh_from_db()
+    assert call.status == "busy"  # the first event's status still counts
+
+
+@pytest.mark.parametrize("number", ["Infinity", "-Infinity", "NaN"])
+def test_a_non_finite_number_in_an_event_is_kept_as_text_not_refused_by_the_database(
+    client, agent, number
+):
+    call = originating_call(agent)
+    body = json.dumps(generic(call, "dial-in", "agent")).replace('"n": 0', "")
+    body = body[:-1] + f', "billsec": {number}}}'  # Python's json reads these; JSON has none
+    client.post(hook(call.project), body, content_type="application/json")
+    [entry] = apply_queued()
+    assert (entry.verdict, entry.applied) == ("accepted", 1), entry.error
+    assert CallEvent.objects.get().payload["billsec"] == number
+    assert WebhookRequest.objects.get().body.endswith(f"{number}}}")
+
+
+def test_a_call_id_longer_than_its_column_is_cut_to_fit_it(client, agent):
+    """SQLite stores any length; PostgreSQL refused the request (the event was lost)."""
+    width = Call._meta.get_field("vendor_call_id").max_length
+    body = {
+        "event_id": "in-long",
+        "call_id": "c" * (width + 50),
+        "event": "dial-in",
+        "direction": "inbound",
+        "from": "0744 555 666",
+        "extension": agent.extension,
+    }
+    client.post(hook(agent.project), json.dumps(body), content_type="application/json")
+    [entry] = apply_queued()
+    assert (entry.verdict, entry.applied) == ("accepted", 1)
+    assert Call.objects.get(direction="inbound").vendor_call_id == "c" * width
