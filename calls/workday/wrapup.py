@@ -98,6 +98,8 @@ def finish(
 ) -> Call:
     """Save the outcome (or skip it where allowed); the agent is out of wrap-up."""
     project = agent.project
+    if call.is_active:
+        raise WrapUpRefused(_("The call is still going on: wrap it up when it has ended."))
     if skip and (project.disposition_required or project.wrapup_note_required):
         raise WrapUpRefused(_("This project needs the call's outcome before the next call."))
     if not skip:

@@ -243,3 +243,11 @@ def test_a_crm_sets_the_agents_availability_with_the_agents_token(agent):
     supervisor = APIClient()
     supervisor.force_authenticate(make_user(roles.SUPERVISOR))
     assert supervisor.get("/api/v1/me/availability/").status_code == 404
+
+
+def test_a_call_still_going_on_cannot_be_wrapped_up(agent):
+    live = ended_call(agent, status=CallStatus.ANSWERED, ended_at=None)
+    card = logged_in(agent.user).post(f"/workday/calls/{live.pk}/wrap-up/", {"skip": "1"})
+    assert "still going on" in card.content.decode()
+    live.refresh_from_db()
+    assert live.wrapped_up_at is None
