@@ -8,6 +8,7 @@ It sits in the PBX's call setup path: one indexed query, no session, no ORM mode
 from __future__ import annotations
 
 import hmac
+import logging
 from functools import cache
 
 from django.conf import settings
@@ -33,6 +34,8 @@ FIELDS = (
     "external_id",
 )
 DEFAULT_DIRECT_LINE = "SIP/{extension}"
+
+log = logging.getLogger("calls.lookup")
 
 
 def _project(token: str) -> Project | None:
@@ -93,9 +96,19 @@ def caller_data(project: Project, telephone: str) -> dict:
     result["backend_link"] = crm_url or f"{settings.PUBLIC_BASE_URL}{head}{contact_id}{tail}"
     if owner_extension is not None:
         # Route a known customer straight to their own agent (While1: e.g. SIP/ion-popescu).
-        template = project.settings.get("direct_line_format", DEFAULT_DIRECT_LINE)
-        result["direct_line"] = template.format(extension=owner_extension)
+        result["direct_line"] = direct_line(project, owner_extension)
     return result
+
+
+def direct_line(project: Project, extension: str) -> str | None:
+    """The owner's line by the project's format; None (the PBX routes the caller as usual)
+    when the stored format cannot be filled: the PBX is mid-call set-up, never a 500."""
+    template = str(project.settings.get("direct_line_format", DEFAULT_DIRECT_LINE))
+    try:
+        return template.format(extension=extension)
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        log.warning("project %s: direct_line_format %r unusable: %r", project.pk, template, exc)
+        return None
 
 
 # What never_cache would add, written once: it formats a date on every call.

@@ -8,6 +8,7 @@ import pytest
 
 from calls.models import Call, CallEvent, WebhookRequest
 from tests.events import apply_queued
+from tests.factories import make_contact
 from tests.generic_events import generic, hook, originating_call
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +58,18 @@ def test_a_call_id_longer_than_its_column_is_cut_to_fit_it(client, agent):
     [entry] = apply_queued()
     assert (entry.verdict, entry.applied) == ("accepted", 1)
     assert Call.objects.get(direction="inbound").vendor_call_id == "c" * width
+
+
+@pytest.mark.parametrize("template", ["SIP/{ext}", "SIP/{0}", "SIP/{extension", "{extension.x}"])
+def test_a_broken_direct_line_format_routes_the_caller_normally_instead_of_a_500(
+    client, agent, template
+):
+    project = agent.project
+    project.settings = {**project.settings, "direct_line_format": template}
+    project.save()
+    contact = make_contact(project, "Ion Popescu", "+40722123456")
+    contact.owner = agent
+    contact.save()
+    response = client.get(f"/lookup/{project.lookup_token}/", {"telephone": "0722123456"})
+    assert response.status_code == 200
+    assert response.json()["id"] == contact.pk and response.json()["direct_line"] is None
