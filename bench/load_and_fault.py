@@ -170,7 +170,7 @@ def database_facts(env: dict[str, str]) -> dict[str, Any]:
         "from calls.models import Call, WebhookRequest\n"
         "calls = dict(Call.objects.values_list('external_id', 'status'))\n"
         "log = dict(WebhookRequest.objects.values_list('verdict').annotate(n=Count('pk')))\n"
-        "gone = Call.objects.filter(failure_reason__contains='call worker stopped').count()\n"
+        "gone = Call.objects.filter(failure_reason__contains='call worker stopped while').count()\n"
         "print('FACTS ' + json.dumps({'calls': {str(k): v for k, v in calls.items()},"
         " 'log': log, 'worker_stopped': gone}))\n"
     )

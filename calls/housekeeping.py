@@ -149,8 +149,8 @@ def _send_again(call_id: int) -> bool:
 def _orphaned(call: Call) -> tuple[str, str]:
     asked = {"t": timezone.localtime(call.updated_at).strftime("%H:%M:%S")}
     reason = _(
-        "The call was being placed when our call worker stopped (at %(t)s). The PBX may "
-        "have rung you: check your phone before calling again."
+        "Our call worker stopped while it was placing this call (asked at %(t)s). The PBX "
+        "may have rung you: check your phone before calling again."
     )
     return CallStatus.FAILED, reason % asked
 
