@@ -36,7 +36,6 @@ from bench_db import check, database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("PBXPORTAL_VAR_DIR", tempfile.mkdtemp(prefix="pbxportal-bench-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pbxportal.test_settings")
 
 
@@ -107,11 +106,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--smoke", action="store_true", help=f"{SMOKE}, the test run's database")
     args = parser.parse_args()
+    # a var/ of its own (SQLite's test database lives there), removed at the end
+    folder = Path(tempfile.mkdtemp(prefix="bench-stats-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ.setdefault("PBXPORTAL_VAR_DIR", str(folder))
     if args.smoke:
         vars(args).update(SMOKE)
         # its own test database: test_<DATABASE_URL's name> may be the running suite's
-        folder = Path(tempfile.mkdtemp(prefix="bench-stats-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
         os.environ["PBXPORTAL_VAR_DIR"] = str(folder)
         os.environ["DATABASE_URL"] = database_url("pbxportal_bench_stats", True, folder)
 
