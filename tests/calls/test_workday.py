@@ -251,3 +251,20 @@ def test_a_call_still_going_on_cannot_be_wrapped_up(agent):
     assert "still going on" in card.content.decode()
     live.refresh_from_db()
     assert live.wrapped_up_at is None
+
+
+@pytest.mark.parametrize(
+    ("language", "ready", "wrap_up_button"),
+    [
+        ("ro", "Disponibil", "Omite"),
+        ("nl", "Beschikbaar", "Overslaan"),
+        ("ru", "Готов", "Пропустить"),
+    ],
+)
+def test_the_working_day_speaks_the_agents_language(agent, language, ready, wrap_up_button):
+    from calls.models import UserPreference
+
+    UserPreference.objects.create(user=agent.user, language=language)
+    ended_call(agent)
+    page = logged_in(agent.user).get("/").content.decode()
+    assert f">{ready}</option>" in page and wrap_up_button in page

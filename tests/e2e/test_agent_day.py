@@ -210,3 +210,38 @@ def test_a_paused_agent_shows_paused_on_the_board_and_gets_no_screen_pop(product
     page.select_option("#availability", label="Ready")
     page.wait_for_load_state()
     expect(page.locator("#availability")).to_have_value("ready")
+
+
+def test_an_inbound_pop_brings_a_desktop_alert_once_allowed(product, browser_page):
+    from django.utils import timezone
+
+    page = browser_page
+    page.context.grant_permissions(["notifications"], origin=product.url)
+    log_in(page, product, "ana")
+    ana = Agent.objects.select_related("project").get(user__username="ana")
+    page.check("#desktop-alerts")
+    expect(page.locator("#desktop-alerts")).to_be_checked()
+    assert page.evaluate("localStorage.getItem('pbxportal-alerts')") == "on"
+    page.evaluate(
+        """() => { window.__alerts = [];
+          const Real = window.Notification;
+          window.Notification = function (title, options) {
+            window.__alerts.push([title, options.body]); return new Real(title, options); };
+          window.Notification.permission = Real.permission; }"""
+    )
+    Call.objects.create(
+        project=ana.project,
+        agent=ana,
+        direction=CallDirection.INBOUND,
+        remote_number="+40745555666",
+        status=CallStatus.RINGING,
+        vendor_call_id="alert-pop-1",
+        requested_at=timezone.now(),
+    )
+    expect(page.locator("#screen-pop")).to_be_visible(timeout=10_000)
+    page.wait_for_function("window.__alerts.length > 0")
+    assert page.evaluate("window.__alerts") == [["Incoming call", "0745 555 666"]]
+    page.keyboard.press("Escape")
+    expect(page.locator("#screen-pop")).to_be_hidden()
+    page.uncheck("#desktop-alerts")
+    assert page.evaluate("localStorage.getItem('pbxportal-alerts')") == "off"
