@@ -268,3 +268,15 @@ def test_the_working_day_speaks_the_agents_language(agent, language, ready, wrap
     ended_call(agent)
     page = logged_in(agent.user).get("/").content.decode()
     assert f">{ready}</option>" in page and wrap_up_button in page
+
+
+def test_the_call_detail_plays_the_recording_and_offers_a_redial(agent):
+    call = ended_call(agent, recording_url="https://pbx.example/rec/1.mp3?key=secret")
+    page = logged_in(agent.user).get(f"/history/{call.pk}/").content.decode()
+    assert f'<audio controls preload="none" src="/history/{call.pk}/recording/"' in page
+    assert "pbx.example" not in page and "secret" not in page
+    assert 'href="/?tel=%2B40722123456"' in page  # "Call again" fills the dialer
+    listing = logged_in(agent.user).get("/history/").content.decode()
+    assert 'class="button redial" href="/?tel=%2B40722123456"' in listing
+    recent = logged_in(agent.user).get("/").content.decode()
+    assert 'class="redial"' in recent and '"number": "+40722123456"' in recent
