@@ -170,6 +170,8 @@ class Runner:
         code = child.proc.poll()
         if code is None:
             return
+        # what it started may outlive it (a Celery pool's children): they go with it
+        _signal_group(child.proc, signal.SIGKILL)
         if child.reader is not None:
             child.reader.join(timeout=1)  # its last words come before the runner's
         ran = now - child.started_at
@@ -186,8 +188,10 @@ class Runner:
     def _stop_all(self) -> None:
         running = [c for c in self.children if c.proc is not None and c.proc.poll() is None]
         self.out.say(RUNNER, "stopping " + ", ".join(c.line.name for c in running))
+        # SIGTERM to each process alone, as systemd's KillMode=mixed: a Celery worker
+        # whose pool children are signalled too does not finish its warm shutdown
         for child in running:
-            _signal_group(child.proc, signal.SIGTERM)
+            child.proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + self.stop_grace
         for child in running:
             try:
@@ -196,6 +200,7 @@ class Runner:
                 self.out.say(RUNNER, f"{child.line.name} did not stop in time: killed")
                 _signal_group(child.proc, signal.SIGKILL)
                 child.proc.wait()
+            _signal_group(child.proc, signal.SIGKILL)  # anything it left behind
         for child in running:
             if child.reader is not None:
                 child.reader.join(timeout=1)

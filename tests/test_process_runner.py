@@ -102,6 +102,41 @@ def test_a_killed_process_comes_back_while_the_others_stay_up(tmp_path: Path) ->
             runner.wait()
 
 
+PARENT = (
+    f"{sys.executable} -c \"import subprocess, time; c = subprocess.Popen(['sleep', '600']); "
+    "print('child', c.pid, flush=True); time.sleep(600)\""
+)
+
+
+@pytest.mark.slow
+def test_what_a_dead_process_started_goes_with_it(tmp_path: Path) -> None:
+    """A Celery worker killed with SIGKILL leaves its pool's children: not twice the pool."""
+    procfile = tmp_path / "Procfile"
+    procfile.write_text(f"worker: {PARENT}\n")
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "pbxportal.processes", "-f", str(procfile)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    console = Console(runner)
+    try:
+        parent = int(console.wait_for(r"worker started \(pid (\d+)\)")[1])
+        child = int(console.wait_for(r"worker +\| child (\d+)")[1])
+        os.kill(parent, signal.SIGKILL)
+        console.wait_for(r"worker started \(pid (\d+)\)")
+        assert not alive(child)
+        second = int(console.wait_for(r"worker +\| child (\d+)")[1])
+        runner.send_signal(signal.SIGTERM)
+        assert runner.wait(timeout=20) == 0
+        assert not alive(second)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait()
+
+
 def test_the_runner_reads_every_process_of_the_real_procfile() -> None:
     names = [line.name for line in read_procfile(ROOT / "Procfile")]
     assert {"web", "events", "voipcenter", "calls", "worker", "beat", "sandbox"} <= set(names)
