@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,17 +65,25 @@ def latest_wrap_up(latest: list[Call]) -> Call | None:
 
 
 def wrapping_up(agent_ids: list[int], now: datetime) -> dict[int, Call]:
-    """For the live board: each agent's open wrap-up, in one query."""
-    recent = Call.objects.filter(
+    """For the live board: each agent's open wrap-up, in one query. Only calls still
+    waiting for one, and of those only an agent's latest (none newer that asks too)."""
+    newer = Call.objects.filter(
+        agent_id=OuterRef("agent_id"),
+        status__in=WRAPUP_STATUSES,
+        requested_at__gt=OuterRef("requested_at"),
+    )
+    waiting = Call.objects.filter(
         agent_id__in=agent_ids,
         status__in=WRAPUP_STATUSES,
+        wrapped_up_at__isnull=True,
         # (agent, updated_at) is indexed; a call that ended in the window was saved in it
         updated_at__gte=now - FORGOTTEN_AFTER,
-    ).order_by("agent_id", "-requested_at", "-id")
-    latest: dict[int, Call] = {}
-    for call in recent.select_related("contact"):
-        latest.setdefault(call.agent_id, call)
-    return {aid: call for aid, call in latest.items() if needs_wrap_up(call, now)}
+    ).filter(~Exists(newer))
+    found: dict[int, Call] = {}
+    for call in waiting.select_related("contact").order_by("requested_at", "id"):
+        if needs_wrap_up(call, now):
+            found[call.agent_id] = call
+    return found
 
 
 def form_for(call: Call, project: Project) -> WrapUpForm:

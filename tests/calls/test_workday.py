@@ -280,3 +280,12 @@ def test_the_call_detail_plays_the_recording_and_offers_a_redial(agent):
     assert 'class="button redial" href="/?tel=%2B40722123456"' in listing
     recent = logged_in(agent.user).get("/").content.decode()
     assert 'class="redial"' in recent and '"number": "+40722123456"' in recent
+
+
+def test_only_the_latest_call_holds_the_agent_in_wrap_up(agent):
+    older = ended_call(agent)
+    newer = ended_call(agent)
+    Call.objects.filter(pk=older.pk).update(requested_at=timezone.now() - timedelta(minutes=5))
+    assert board_row(agent).call == newer
+    logged_in(agent.user).post(f"/workday/calls/{newer.pk}/wrap-up/", {"skip": "1"})
+    assert board_row(agent).state == "ready"  # the older one was left behind, not asked again
