@@ -19,6 +19,8 @@ from calls.pbx.base import NormalizedEvent
 MOST_BODY_BYTES = 1024 * 1024
 MOST_NESTING = 32
 MOST_CALL_ID = 128  # Call.vendor_call_id's width: PostgreSQL refuses a longer one
+MOST_TALK_SECONDS = 2**31 - 1  # Call.duration's range
+LARGEST_ID = 2**63 - 1  # ids are 64-bit in the database
 
 # C0 and C1 control characters (NUL included) and DEL: never part of a number or a name.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -67,7 +69,8 @@ def cleaned_text(value: str) -> str:
 
 def cleaned_event(event: NormalizedEvent) -> NormalizedEvent:
     """The event with control characters and NUL taken out of its text fields, its call id
-    cut to the column's width, and its raw payload made storable: no NUL (PostgreSQL stores
+    cut to the column's width, a talk time or contact id no column can hold dropped, and
+    its raw payload made storable: no NUL (PostgreSQL stores
     none in text or JSON), no Infinity or NaN (Python's json reads them; JSON has none)."""
     changes: dict[str, Any] = {}
     for name in _TEXT_FIELDS:
@@ -77,9 +80,18 @@ def cleaned_event(event: NormalizedEvent) -> NormalizedEvent:
     call_id = changes.get("vendor_call_id", event.vendor_call_id)
     if len(call_id) > MOST_CALL_ID:
         changes["vendor_call_id"] = call_id[:MOST_CALL_ID]
+    if event.talk_seconds is not None and not 0 <= event.talk_seconds <= MOST_TALK_SECONDS:
+        changes["talk_seconds"] = None  # no call lasts that long: our own clock counts
+    contact_id = changes.get("contact_id", event.contact_id)
+    if contact_id and not _is_id(contact_id):
+        changes["contact_id"] = ""  # "²" is a digit to str.isdigit(), not to int()
     if _unstorable(event.raw):
         changes["raw"] = _storable(event.raw)
     return dataclasses.replace(event, **changes) if changes else event
+
+
+def _is_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and int(text) <= LARGEST_ID
 
 
 def _unstorable(value: Any) -> bool:

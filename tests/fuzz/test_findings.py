@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 
@@ -73,3 +74,50 @@ def test_a_broken_direct_line_format_routes_the_caller_normally_instead_of_a_500
     response = client.get(f"/lookup/{project.lookup_token}/", {"telephone": "0722123456"})
     assert response.status_code == 200
     assert response.json()["id"] == contact.pk and response.json()["direct_line"] is None
+
+
+def while1_get(client, project, **fields: str):
+    client.get(hook(project) + "?" + urlencode(fields))
+    return apply_queued()
+
+
+@pytest.mark.parametrize("billsec", ["9" * 40, "-24"])
+def test_a_talk_time_no_call_can_have_is_ignored_not_a_failed_request(client, agent, billsec):
+    """A 40-digit billsec overflowed the duration column: the hangup was lost."""
+    call = originating_call(agent)
+    call.vendor_call_id = "1234567891.15"
+    call.save()
+    [entry] = while1_get(
+        client,
+        agent.project,
+        event="outgoing_end",
+        direction="OUT",
+        agent=agent.extension,
+        telephone="0722123456",
+        uniqueid="1234567891.15",
+        disposition="ANSWERED",
+        billsec=billsec,
+    )
+    assert (entry.verdict, entry.applied) == ("accepted", 1), entry.error
+    call.refresh_from_db()
+    assert call.status == "completed" and call.duration in (None, 0)
+
+
+@pytest.mark.parametrize("contact_id", ["²", "٣", "9" * 30])
+def test_an_odd_echoed_contact_id_is_ignored_and_the_number_finds_the_contact(
+    client, agent, contact_id
+):
+    """int('²') raised ValueError after '²'.isdigit(): the inbound call was lost."""
+    contact = make_contact(agent.project, "Ion Popescu", "+40700000000")
+    [entry] = while1_get(
+        client,
+        agent.project,
+        event="dial_answer",
+        direction="IN",
+        agent=agent.extension,
+        telephone="0700000000",
+        contact_id=contact_id,
+        uniqueid="1234567890.14",
+    )
+    assert (entry.verdict, entry.applied) == ("accepted", 1), entry.error
+    assert Call.objects.get(direction="inbound").contact_id == contact.pk
