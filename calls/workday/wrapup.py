@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,25 +64,28 @@ def latest_wrap_up(latest: list[Call]) -> Call | None:
 
 
 def wrapping_up(agent_ids: list[int], now: datetime) -> dict[int, Call]:
-    """For the live board: each agent's open wrap-up, in one query. Only calls still
-    waiting for one, and of those only an agent's latest (none newer that asks too)."""
-    newer = Call.objects.filter(
-        agent_id=OuterRef("agent_id"),
-        status__in=WRAPUP_STATUSES,
-        requested_at__gt=OuterRef("requested_at"),
+    """For the live board: each agent's open wrap-up. The window's calls are read as
+    bare tuples to find each agent's latest (one indexed range read), then only those
+    that still wait for a wrap-up are read whole."""
+    recent = (
+        Call.objects.filter(
+            agent_id__in=agent_ids,
+            status__in=WRAPUP_STATUSES,
+            # (agent, updated_at) is indexed; a call that ended in the window was saved in it
+            updated_at__gte=now - FORGOTTEN_AFTER,
+        )
+        .order_by()
+        .values_list("agent_id", "requested_at", "id", "wrapped_up_at")
     )
-    waiting = Call.objects.filter(
-        agent_id__in=agent_ids,
-        status__in=WRAPUP_STATUSES,
-        wrapped_up_at__isnull=True,
-        # (agent, updated_at) is indexed; a call that ended in the window was saved in it
-        updated_at__gte=now - FORGOTTEN_AFTER,
-    ).filter(~Exists(newer))
-    found: dict[int, Call] = {}
-    for call in waiting.select_related("contact").order_by("requested_at", "id"):
-        if needs_wrap_up(call, now):
-            found[call.agent_id] = call
-    return found
+    latest: dict[int, tuple] = {}
+    for agent_id, requested_at, pk, wrapped_up_at in recent:
+        if agent_id not in latest or (requested_at, pk) > latest[agent_id][:2]:
+            latest[agent_id] = (requested_at, pk, wrapped_up_at)
+    waiting = [pk for _at, pk, wrapped_up_at in latest.values() if wrapped_up_at is None]
+    if not waiting:
+        return {}
+    calls = Call.objects.filter(pk__in=waiting).select_related("contact")
+    return {call.agent_id: call for call in calls if needs_wrap_up(call, now)}
 
 
 def form_for(call: Call, project: Project) -> WrapUpForm:
