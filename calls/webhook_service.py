@@ -133,7 +133,8 @@ def _store(project, vendor, inbound, verdict, error="") -> int:
         method=inbound.method,
         query=redact(query),
         headers={k: MASK if k in SECRET_HEADERS else redact(v) for k, v in inbound.headers.items()},
-        body=redact(inbound.body.decode("utf-8", errors="replace")),
+        # PostgreSQL stores no NUL in text: it is kept as undecodable bytes are, as U+FFFD.
+        body=redact(inbound.body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")),
         remote_addr=inbound.remote_addr or None,
         verdict=verdict,
         error=error[:2000],

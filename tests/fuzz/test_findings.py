@@ -121,3 +121,13 @@ def test_an_odd_echoed_contact_id_is_ignored_and_the_number_finds_the_contact(
     )
     assert (entry.verdict, entry.applied) == ("accepted", 1), entry.error
     assert Call.objects.get(direction="inbound").contact_id == contact.pk
+
+
+def test_a_raw_nul_byte_in_a_body_is_logged_as_a_replacement_character(client, agent):
+    """PostgreSQL stores no NUL in text: the log's INSERT failed and the PBX got a 503,
+    then sent the same request again, forever."""
+    body = b'{"event_id": "e\x00", "event": "dial-in", "leg": "agent"}'
+    response = client.post(hook(agent.project), body, content_type="application/json")
+    assert response.status_code == 200
+    entry = WebhookRequest.objects.get()
+    assert "\x00" not in entry.body and "\ufffd" in entry.body
