@@ -25,11 +25,12 @@ def test_inbound_call_asks_the_lookup_url_first(sandbox_pbx, receiver):
     assert receiver.received.index(lookup) == 0  # before any event
     assert snap["lookup"]["body"]["name"] == "John Doe"
     assert "tok123" in snap["lookup"]["url"]  # a path segment, not a secret parameter
-    got = [json.loads(e["body"]) for e in receiver.at("/hooks")]
-    assert [(e["event"], e["direction"]) for e in got] == [
-        ("dial-in", "inbound"), ("answer", "inbound"), ("hangup", "inbound")]
-    assert got[0]["from"] == "+40722000111" and got[-1]["status"] == "completed"
-    assert got[0]["external_id"] is None
+    # While1's own Send Events: GETs, the answer naming the agent, then its end.
+    got = [e["query"] for e in receiver.at("/hooks")]
+    assert all(e["method"] == "GET" for e in receiver.at("/hooks"))
+    assert [e["event"] for e in got] == ["queue_answer", "queue_answer_end"]
+    assert got[0]["agent"] == "101" and got[0]["direction"] == "IN"
+    assert got[0]["telephone"] == "0722000111"  # While1 writes numbers nationally
 
 
 def test_missed_inbound_call(sandbox_pbx, receiver):
