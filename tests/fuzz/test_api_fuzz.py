@@ -12,19 +12,22 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+# The coverage phase (every boundary value of every parameter) doubles the time: off in
+# CI, PBXPORTAL_FUZZ_COVERAGE=1 turns it on.
+COVERAGE = os.environ.get("PBXPORTAL_FUZZ_COVERAGE") == "1"
+CONFIG = schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": COVERAGE}}})
 # Read at collection, as /api/schema/ serves it, through the WSGI app (no database needed:
 # the schema view reads none); the cases go to the same app in-process, on the test
 # database. (The lazy from_fixture loader does not run on pytest 9.)
-CONFIG = schemathesis.Config.from_dict({"phases": {"coverage": {"enabled": False}}})
 schema = schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler(), config=CONFIG)
 
 # Small and fixed, so CI sees the same cases every run and the module stays well under a
-# minute on two cores; raise EXAMPLES locally to search harder.
+# minute on two cores; PBXPORTAL_FUZZ_EXAMPLES and PBXPORTAL_FUZZ_RANDOM=1 search harder.
 EXAMPLES = int(os.environ.get("PBXPORTAL_FUZZ_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 FUZZ = settings(
     max_examples=EXAMPLES,
-    derandomize=True,
+    derandomize=os.environ.get("PBXPORTAL_FUZZ_RANDOM") != "1",
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),
