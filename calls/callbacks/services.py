@@ -85,6 +85,36 @@ def schedule(*, call: Call, agent: Agent, due_at: datetime) -> Callback:
         return callback
 
 
+def reschedule(
+    *, callback: Callback, due_at: datetime, assigned_to: Agent | None, by: AbstractBaseUser
+) -> Callback:
+    """Call back at ``due_at`` (and leave it to ``assigned_to``, or to anyone); audited."""
+    from calls.audit import record
+
+    if due_at <= timezone.now():
+        raise CallbackRefused(_("Pick a callback time in the future."))
+    if assigned_to is not None and assigned_to.project_id != callback.project_id:
+        raise CallbackRefused(_("That agent works on another project."))
+    with transaction.atomic():
+        locked = Callback.objects.select_for_update().get(pk=callback.pk)
+        if not locked.is_open:
+            raise CallbackRefused(_("This callback is already closed."))
+        locked.due_at, locked.assigned_to = due_at, assigned_to
+        locked.save(update_fields=["due_at", "assigned_to"])
+        record(
+            by,
+            "callback.scheduled",
+            locked,
+            _("%(who)s scheduled the callback to %(number)s")
+            % {
+                "who": by.get_full_name() or by.get_username(),
+                "number": format_for_people(locked.number, locked.project.region),
+            },
+            {"due_at": due_at.isoformat(), "assigned_to": assigned_to.pk if assigned_to else None},
+        )
+    return locked
+
+
 def dismiss(*, callback: Callback, by: AbstractBaseUser) -> Callback:
     """Close a callback nobody needs to make; who did it goes to the audit trail."""
     from calls.audit import record  # the audit writer imports models only; import late

@@ -7,4 +7,5 @@ urlpatterns = [
     path("list/", views.callback_rows, name="callback-rows"),
     path("count/", views.callback_count, name="callback-count"),
     path("<int:pk>/dismiss/", views.dismiss_callback, name="callback-dismiss"),
+    path("<int:pk>/schedule/", views.schedule_callback, name="callback-schedule"),
 ]

@@ -65,7 +65,7 @@ def wrap_up(request: HttpRequest, pk: int) -> HttpResponse:
             disposition=disposition,
             note=request.POST.get("note", ""),
             by=request.user,
-            callback_at=_local_time(request.POST.get("callback_at", "")),
+            callback_at=local_time(request.POST.get("callback_at", "")),
             skip="skip" in request.POST,
         )
     except wrapup.WrapUpRefused as exc:
@@ -74,7 +74,7 @@ def wrap_up(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "calls/_call_card.html", {**card, "error": error, "pop": False})
 
 
-def _local_time(value: str) -> datetime | None:
+def local_time(value: str) -> datetime | None:
     """A datetime-local field's value, in the site's time zone."""
     try:
         parsed = parse_datetime(value.strip())

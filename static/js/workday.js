@@ -81,8 +81,19 @@
     note.onclick = function () { window.focus(); note.close(); };
   }
 
+  // The callbacks list refreshes itself (a call changed, a minute passed): not while a
+  // person is filling in its "Later…" form.
+  function keepOpenForms(event) {
+    var list = event.detail.elt;
+    if (list.id === "callback-list" && event.detail.requestConfig.verb === "get" &&
+        list.querySelector("details.schedule[open]")) {
+      event.preventDefault();
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.addEventListener("keydown", shortcuts);
+    document.body.addEventListener("htmx:beforeRequest", keepOpenForms);
     document.addEventListener("pbxportal:pop", onPop);
     showAlertsChoice();
     document.querySelectorAll("[data-open-dialog]").forEach(function (button) {

@@ -36,13 +36,15 @@ def logged_in(user) -> Client:
 
 def ended_call(agent, **fields) -> Call:
     now = timezone.now()
-    fields = {"status": CallStatus.COMPLETED, "answered_at": now, "ended_at": now, **fields}
-    call = Call.objects.create(
-        project=agent.project,
-        agent=agent,
-        direction=CallDirection.OUTBOUND,
-        remote_number="+40722123456",
+    fields = {
+        "status": CallStatus.COMPLETED,
+        "answered_at": now,
+        "ended_at": now,
+        "direction": CallDirection.OUTBOUND,
         **fields,
+    }
+    call = Call.objects.create(
+        project=agent.project, agent=agent, remote_number="+40722123456", **fields
     )
     return call
 
@@ -289,3 +291,45 @@ def test_only_the_latest_call_holds_the_agent_in_wrap_up(agent):
     assert board_row(agent).call == newer
     logged_in(agent.user).post(f"/workday/calls/{newer.pk}/wrap-up/", {"skip": "1"})
     assert board_row(agent).state == "ready"  # the older one was left behind, not asked again
+
+
+def missed_callback(agent) -> Callback:
+    missed = ended_call(agent, direction=CallDirection.INBOUND, status=CallStatus.MISSED)
+    return Callback.objects.create(
+        project=agent.project, number=missed.remote_number, missed_call=missed
+    )
+
+
+def test_a_supervisor_schedules_a_missed_call_for_later_and_gives_it_to_an_agent(agent):
+    from calls.models import AuditEntry
+    from tests.factories import make_agent
+
+    colleague = make_agent(agent.project, "109")
+    callback = missed_callback(agent)
+    later = (timezone.localtime() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    supervisor = logged_in(make_user(roles.SUPERVISOR))
+    page = supervisor.get("/callbacks/").content.decode()
+    assert "Later…" in page and f'name="assigned_to" id="who-{callback.pk}"' in page
+    rows = supervisor.post(
+        f"/callbacks/{callback.pk}/schedule/", {"due_at": later, "assigned_to": colleague.pk}
+    ).content.decode()
+    callback.refresh_from_db()
+    assert callback.assigned_to == colleague and callback.due_at > timezone.now()
+    assert "due " in rows and AuditEntry.objects.filter(action="callback.scheduled").exists()
+    # neither agent is asked before it is due; then only the colleague
+    assert logged_in(agent.user).get("/callbacks/count/").json()["open"] == 0
+    Callback.objects.update(due_at=timezone.now())
+    assert logged_in(colleague.user).get("/callbacks/count/").json()["open"] == 1
+    assert logged_in(agent.user).get("/callbacks/count/").json()["open"] == 0
+
+
+def test_an_agent_takes_a_callback_for_later_and_a_past_time_is_refused(agent):
+    callback = missed_callback(agent)
+    client = logged_in(agent.user)
+    earlier = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    rows = client.post(f"/callbacks/{callback.pk}/schedule/", {"due_at": earlier}).content.decode()
+    assert "in the future" in rows
+    later = (timezone.localtime() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    client.post(f"/callbacks/{callback.pk}/schedule/", {"due_at": later, "assigned_to": "999"})
+    callback.refresh_from_db()
+    assert callback.assigned_to == agent  # an agent schedules for themselves only

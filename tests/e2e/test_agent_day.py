@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from calls.models import Agent, Call, CallDirection, CallStatus
+from calls.models import Agent, Call, Callback, CallDirection, CallStatus
 from contacts.models import ContactPhone
 from tests.e2e.axe import violations
 
@@ -77,6 +77,14 @@ def a_call_of(username: str) -> Call:
 def test_every_page_fits_a_phone_and_a_laptop_and_axe_finds_nothing(product, browser_page):
     page = browser_page
     call = a_call_of("ana")
+    missed = Call.objects.create(
+        project=call.project,
+        agent=call.agent,
+        direction=CallDirection.INBOUND,
+        remote_number="+40745000999",
+        status=CallStatus.MISSED,
+    )
+    Callback.objects.create(project=call.project, number=missed.remote_number, missed_call=missed)
     problems = []
     log_in(page, product, "ana")
     agent_pages = {
@@ -90,7 +98,12 @@ def test_every_page_fits_a_phone_and_a_laptop_and_axe_finds_nothing(product, bro
         problems += check_page(page, product, path, name)
     page.context.clear_cookies()
     log_in(page, product, "supervisor")
-    for path, name in {"/board/": "page-board", "/stats/": "page-statistics"}.items():
+    supervisor_pages = {
+        "/board/": "page-board",
+        "/stats/": "page-statistics",
+        "/callbacks/": "page-callbacks-supervisor",
+    }
+    for path, name in supervisor_pages.items():
         problems += check_page(page, product, path, name)
     page.context.clear_cookies()
     log_in(page, product, "admin")
