@@ -11,6 +11,7 @@ import dataclasses
 import math
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from calls.pbx.base import NormalizedEvent
@@ -21,6 +22,9 @@ MOST_NESTING = 32
 MOST_CALL_ID = 128  # Call.vendor_call_id's width: PostgreSQL refuses a longer one
 MOST_TALK_SECONDS = 2**31 - 1  # Call.duration's range
 LARGEST_ID = 2**63 - 1  # ids are 64-bit in the database
+# A PBX's clock may be wrong by years, never by centuries.
+EARLIEST_EVENT = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_EVENT = datetime(2200, 1, 1, tzinfo=UTC)
 
 # C0 and C1 control characters (NUL included) and DEL: never part of a number or a name.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -69,7 +73,7 @@ def cleaned_text(value: str) -> str:
 
 def cleaned_event(event: NormalizedEvent) -> NormalizedEvent:
     """The event with control characters and NUL taken out of its text fields, its call id
-    cut to the column's width, a talk time or contact id no column can hold dropped, and
+    cut to the column's width, a time, talk time or contact id no column can hold dropped, and
     its raw payload made storable: no NUL (PostgreSQL stores
     none in text or JSON), no Infinity or NaN (Python's json reads them; JSON has none)."""
     changes: dict[str, Any] = {}
@@ -82,12 +86,21 @@ def cleaned_event(event: NormalizedEvent) -> NormalizedEvent:
         changes["vendor_call_id"] = call_id[:MOST_CALL_ID]
     if event.talk_seconds is not None and not 0 <= event.talk_seconds <= MOST_TALK_SECONDS:
         changes["talk_seconds"] = None  # no call lasts that long: our own clock counts
+    if event.occurred_at is not None and not _plausible(event.occurred_at):
+        changes["occurred_at"] = None  # year 1 or 9999 overflows in UTC: taken as unknown
     contact_id = changes.get("contact_id", event.contact_id)
     if contact_id and not _is_id(contact_id):
         changes["contact_id"] = ""  # "²" is a digit to str.isdigit(), not to int()
     if _unstorable(event.raw):
         changes["raw"] = _storable(event.raw)
     return dataclasses.replace(event, **changes) if changes else event
+
+
+def _plausible(moment: datetime) -> bool:
+    earliest, latest = EARLIEST_EVENT, LATEST_EVENT
+    if moment.tzinfo is None:
+        earliest, latest = earliest.replace(tzinfo=None), latest.replace(tzinfo=None)
+    return earliest <= moment <= latest
 
 
 def _is_id(text: str) -> bool:

@@ -131,3 +131,15 @@ def test_a_raw_nul_byte_in_a_body_is_logged_as_a_replacement_character(client, a
     assert response.status_code == 200
     entry = WebhookRequest.objects.get()
     assert "\x00" not in entry.body and "\ufffd" in entry.body
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_an_event_time_at_the_end_of_the_calendar_is_taken_as_unknown(client, agent, moment):
+    """Converting it to UTC overflowed: the request failed and the call never moved."""
+    call = originating_call(agent)
+    body = generic(call, "dial-in", "agent", timestamp=moment)
+    client.post(hook(call.project), json.dumps(body), content_type="application/json")
+    [entry] = apply_queued()
+    assert (entry.verdict, entry.applied) == ("accepted", 1), entry.error
+    call.refresh_from_db()
+    assert call.status == "agent_ringing"
