@@ -104,7 +104,7 @@ def store_notify(account: PbxAccount, message: Any) -> WebhookRequest | None:
         vendor=Vendor.VOIPCENTER,
         method=STREAM_METHOD,
         headers={"content-type": "application/json"},
-        body=redact(body),
+        body=redact(body.replace("\x00", "\ufffd")),  # PostgreSQL stores no NUL in text
         verdict=WebhookVerdict.QUEUED,
     )
 

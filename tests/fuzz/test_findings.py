@@ -9,7 +9,7 @@ import pytest
 
 from calls.models import Call, CallEvent, WebhookRequest
 from tests.events import apply_queued
-from tests.factories import make_contact
+from tests.factories import make_account, make_contact, make_project
 from tests.generic_events import generic, hook, originating_call
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +143,12 @@ def test_an_event_time_at_the_end_of_the_calendar_is_taken_as_unknown(client, ag
     assert (entry.verdict, entry.applied) == ("accepted", 1), entry.error
     call.refresh_from_db()
     assert call.status == "agent_ringing"
+
+
+def test_a_stream_message_with_a_raw_nul_is_kept_without_it():
+    """A text message with NUL: PostgreSQL refused the log row and the stream reconnected."""
+    from calls.voipcenter_listener import store_notify
+
+    project = make_project(make_account("voipcenter", api_id="1", api_key="k", ws_user="ws"))
+    entry = store_notify(project.pbx_account, 'not json \x00 "callid": "x"')
+    assert "\x00" not in entry.body and "\ufffd" in entry.body
