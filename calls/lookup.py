@@ -39,7 +39,7 @@ log = logging.getLogger("calls.lookup")
 
 
 def _project(token: str) -> Project | None:
-    if not token:
+    if not token or "\x00" in token:  # PostgreSQL refuses a NUL in a query: no project has one
         return None
     key = ("lookup", token)
     project = recent_projects.get(key)  # the PBX asks on every call: keep it a few seconds

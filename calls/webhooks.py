@@ -103,6 +103,8 @@ for _model in (Project, PbxAccount):
 
 
 def project_for_token(vendor: str, token: str) -> Project | None:
+    if "\x00" in token:  # PostgreSQL refuses a NUL in a query (a 500): no project has one
+        return None
     key = ("hook", vendor, token)
     project = recent_projects.get(key)
     if project is None:

@@ -152,3 +152,15 @@ def test_a_stream_message_with_a_raw_nul_is_kept_without_it():
     project = make_project(make_account("voipcenter", api_id="1", api_key="k", ws_user="ws"))
     entry = store_notify(project.pbx_account, 'not json \x00 "callid": "x"')
     assert "\x00" not in entry.body and "\ufffd" in entry.body
+
+
+@pytest.mark.parametrize("token", ["\x00", "abc\x00def"])
+def test_a_token_with_a_nul_is_refused_without_asking_the_database(
+    client, project, django_assert_num_queries, token
+):
+    """PostgreSQL refuses a NUL in a query's parameter: /lookup/?token=%00 was a 500."""
+    with django_assert_num_queries(0):
+        assert client.get("/lookup/", {"token": token, "telephone": "1"}).status_code == 403
+    with django_assert_num_queries(0):
+        response = client.post(f"/hooks/while1/{token}/", b"{}", content_type="application/json")
+    assert response.status_code == 403
