@@ -7,11 +7,19 @@ from pathlib import Path
 # Test databases are created and dropped while the suite runs; a pool would keep
 # connections to them open. The pool itself is exercised by bench/click_to_pbx.py.
 os.environ.setdefault("DB_POOL", "0")
+# Under pytest-xdist each worker gets a var/ of its own (SQLite files, the filesystem
+# broker, logs): the worker and applier processes a test starts inherit it, so a Celery
+# worker of one xdist worker never takes another's tasks.
+_XDIST = os.environ.get("PYTEST_XDIST_WORKER", "")
 os.environ.setdefault(
-    "PBXPORTAL_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test")
+    "PBXPORTAL_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test" / _XDIST)
 )
 
-from pbxportal.settings import *  # noqa: F403
+from pbxportal.settings import *  # noqa: E402, F403
+
+if _XDIST and CELERY_BROKER_URL.startswith("redis"):  # noqa: F405
+    # One Redis for every xdist worker: kombu keeps each worker's queues apart by prefix.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{_XDIST}:"}
 
 # Hashing demo and factory passwords at full strength costs seconds per test run.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

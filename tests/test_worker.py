@@ -4,12 +4,12 @@ import pytest
 from django.conf import settings
 
 from calls.tasks import ping
-from tests.processes import ROOT, celery_worker
+from tests.processes import celery_worker
 
 
 @pytest.mark.slow
 def test_a_task_round_trips_through_a_real_worker():
-    log = ROOT / "var" / "test" / "worker.log"
+    log = settings.VAR_DIR / "worker.log"
     seen = log.stat().st_size if log.exists() else 0
     with celery_worker():
         result = ping.delay("hello")
