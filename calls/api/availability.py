@@ -21,7 +21,7 @@ class AvailabilitySerializer(serializers.Serializer):
     pause_reason = serializers.IntegerField(
         required=False, allow_null=True, help_text="A pause reason's id (paused only)."
     )
-    since = serializers.DateTimeField(read_only=True)
+    since = serializers.DateTimeField(read_only=True, allow_null=True)
     pause_reasons = serializers.ListField(read_only=True, child=serializers.DictField())
 
 

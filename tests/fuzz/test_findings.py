@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from urllib.parse import urlencode
 
@@ -9,7 +10,7 @@ import pytest
 
 from calls.models import Call, CallEvent, WebhookRequest
 from tests.events import apply_queued
-from tests.factories import make_account, make_contact, make_project
+from tests.factories import make_account, make_contact, make_project, make_user
 from tests.generic_events import generic, hook, originating_call
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +165,33 @@ def test_a_token_with_a_nul_is_refused_without_asking_the_database(
     with django_assert_num_queries(0):
         response = client.post(f"/hooks/while1/{token}/", b"{}", content_type="application/json")
     assert response.status_code == 403
+
+
+# -- the API ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_api():
+    from rest_framework.test import APIClient
+
+    from calls.api.tokens import issue_token
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Token " + issue_token(make_user("admin")))
+    return api
+
+
+def forged_cursor(position: str) -> str:
+    return base64.b64encode(urlencode({"p": position}).encode()).decode()
+
+
+def test_an_agent_who_never_changed_availability_reads_since_null_as_the_schema_says(agent):
+    from rest_framework.test import APIClient
+
+    from calls.api.tokens import issue_token
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Token " + issue_token(agent.user))
+    assert api.get("/api/v1/me/availability/").json()["since"] is None
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    assert schema["components"]["schemas"]["Availability"]["properties"]["since"]["nullable"]
