@@ -244,6 +244,9 @@ class AgentAdmin(admin.ModelAdmin):
         "availability",
     ]
     list_filter = ["project", "destination_type", "screen_pop", "availability"]
+    # The agent sets these (the header's menu, the API): a change here would skip the
+    # history that the statistics read.
+    readonly_fields = ["availability", "availability_since", "pause_reason"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "extension"]
     list_select_related = ["user", "project"]
     autocomplete_fields = ["user"]
