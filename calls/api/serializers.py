@@ -117,6 +117,16 @@ class PbxAccountSerializer(serializers.ModelSerializer):
         return account
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     """``settings`` is an object; its secrets are write-only (``stored_secrets`` names them)."""
 
@@ -148,6 +158,8 @@ class ProjectSerializer(serializers.ModelSerializer):
         return data
 
     def validate_settings(self, value: object) -> dict:
+        if _has_nul(value):  # PostgreSQL stores no NUL in JSON
+            raise serializers.ValidationError(_("Null characters are not allowed."))
         stored = self.instance.settings if self.instance else None
         try:
             return project_settings.checked_settings(value, stored)

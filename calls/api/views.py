@@ -29,14 +29,39 @@ from calls.models import Agent, Call, CallStatus, PbxAccount, Project
 from contacts.models import Contact
 
 
-class RecentFirst(CursorPagination):
+class CheckedCursor(CursorPagination):
+    """The cursor is the client's to forge: a position that does not read as the ordering
+    field's value is refused as DRF refuses an unreadable cursor (404), never a 500."""
+
+    def decode_cursor(self, request: Request):
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            if "\x00" in cursor.position or not self.readable(cursor.position):
+                raise NotFound(self.invalid_cursor_message)
+        return cursor
+
+    def readable(self, position: str) -> bool:
+        raise NotImplementedError
+
+
+class RecentFirst(CheckedCursor):
     ordering = ("-requested_at", "-id")
     page_size = 50
 
+    def readable(self, position: str) -> bool:
+        try:
+            return parse_datetime(position) is not None
+        except ValueError:  # well-formed but impossible, e.g. 2026-02-30
+            return False
 
-class ById(CursorPagination):
+
+class ById(CheckedCursor):
     ordering = ("id",)
     page_size = 100
+
+    def readable(self, position: str) -> bool:
+        digits = position.removeprefix("-")
+        return digits.isascii() and digits.isdigit() and int(digits) <= LARGEST_ID
 
 
 def visible_calls(user) -> QuerySet[Call]:

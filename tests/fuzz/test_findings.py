@@ -185,6 +185,34 @@ def forged_cursor(position: str) -> str:
     return base64.b64encode(urlencode({"p": position}).encode()).decode()
 
 
+@pytest.mark.parametrize("position", ["garbage", "2026-13-45", "\x00", "9" * 30])
+@pytest.mark.parametrize("url", ["/api/v1/calls/", "/api/v1/contacts/", "/api/v1/agents/"])
+def test_a_forged_cursor_is_refused_like_an_unreadable_one(admin_api, agent, url, position):
+    """Base64 of any position was decoded and put in the query: a 500."""
+    response = admin_api.get(url, {"cursor": forged_cursor(position)})
+    assert response.status_code == 404 and response.json()["detail"] == "Invalid cursor"
+
+
+def test_the_cursors_we_hand_out_still_page_through_everything(admin_api, agent):
+    for _ in range(51):
+        Call.objects.create(
+            project=agent.project, agent=agent, remote_number="+40722123456", status="completed"
+        )
+    first = admin_api.get("/api/v1/calls/").json()
+    second = admin_api.get(first["next"]).json()
+    assert len(first["results"]) + len(second["results"]) == 51
+    assert admin_api.get(second["previous"]).json()["results"] == first["results"]
+
+
+def test_project_settings_with_a_nul_are_refused(admin_api, project):
+    """PostgreSQL stores no NUL in JSON: saving them was a 500 there."""
+    for settings in ({"project_id": 1, "note": "a\x00b"}, {"project_id": 1, "a\x00": 1}):
+        response = admin_api.patch(
+            f"/api/v1/projects/{project.pk}/", {"settings": settings}, format="json"
+        )
+        assert response.status_code == 400 and "settings" in response.json()["errors"]
+
+
 def test_an_agent_who_never_changed_availability_reads_since_null_as_the_schema_says(agent):
     from rest_framework.test import APIClient
 
