@@ -1,5 +1,5 @@
 """The working day in numbers: service level, abandon rate, outcomes per disposition and
-each agent's time ready and paused in the period.
+each agent's time ready and paused in the period, and their average wrap-up.
 
 Service level: of the inbound calls offered in the period, the share answered within
 the project's ``service_level_seconds`` (each project its own target when all are shown).
@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ from calls.models import (
     Project,
 )
 from calls.stats.period import Period
-from calls.stats.sql import wait_seconds
+from calls.stats.sql import SecondsBetween, wait_seconds
 
 ANSWERED = (CallStatus.ANSWERED, CallStatus.COMPLETED)
 
@@ -49,10 +49,12 @@ class Inbound:
 
 @dataclass
 class AgentTime:
+    agent_id: int
     name: str
     ready: float = 0.0  # seconds
     paused: float = 0.0
     paused_by_reason: dict[str, float] = field(default_factory=dict)
+    avg_wrap_up: float | None = None  # seconds from a call's end to its wrap-up saved
 
 
 @dataclass
@@ -123,7 +125,7 @@ def agent_times(period: Period, project: Project | None, now: datetime) -> list[
 
 
 def _time(agent: Agent, spans: list[AgentStateChange], start: datetime, end: datetime) -> AgentTime:
-    time = AgentTime(agent.user.get_full_name() or agent.user.get_username())
+    time = AgentTime(agent.pk, agent.user.get_full_name() or agent.user.get_username())
     for change, following in zip(spans, [*spans[1:], None], strict=True):
         begin = max(change.at, start)
         finish = following.at if following is not None else end
@@ -137,14 +139,28 @@ def _time(agent: Agent, spans: list[AgentStateChange], start: datetime, end: dat
     return time
 
 
+def wrap_up_averages(calls: QuerySet[Call]) -> dict[int, float]:
+    """Each agent's average time from a call's end to its wrap-up saved or skipped."""
+    rows = (
+        calls.filter(agent__isnull=False, wrapped_up_at__isnull=False, ended_at__isnull=False)
+        .filter(wrapped_up_at__gte=F("ended_at"))
+        .order_by()
+        .values("agent_id")
+        .annotate(avg=Avg(SecondsBetween("ended_at", "wrapped_up_at")))
+    )
+    return {row["agent_id"]: row["avg"] for row in rows}
+
+
 def working_day(calls: QuerySet[Call], period: Period, project: Project | None) -> WorkingDay:
     inbound, targets = inbound_numbers(calls)
-    return WorkingDay(
-        inbound=inbound,
-        targets=targets,
-        outcomes=outcomes(calls),
-        agents=agent_times(period, project, timezone.now()),
-    )
+    agents = agent_times(period, project, timezone.now())
+    wrap_ups = wrap_up_averages(calls)
+    listed = {time.agent_id for time in agents}
+    for agent in Agent.objects.select_related("user").filter(pk__in=set(wrap_ups) - listed):
+        agents.append(AgentTime(agent.pk, agent.user.get_full_name() or agent.user.get_username()))
+    for time in agents:
+        time.avg_wrap_up = wrap_ups.get(time.agent_id)
+    return WorkingDay(inbound=inbound, targets=targets, outcomes=outcomes(calls), agents=agents)
 
 
 # --- the page's tables and their CSV downloads (whole seconds, as export.py does) -------
@@ -167,10 +183,14 @@ def table(day: WorkingDay, kind: str, csv: bool = False) -> tuple[list[str], lis
             spell(agent.ready),
             spell(agent.paused),
             ", ".join(f"{r}: {spell(s)}" for r, s in sorted(agent.paused_by_reason.items())),
+            spell(agent.avg_wrap_up),
         ]
         for agent in day.agents
     ]
-    return [_("Agent"), ready, paused, _("Paused for")], rows
+    wrap_up = _("Average wrap-up")
+    if csv:
+        wrap_up = _("%(column)s (s)") % {"column": wrap_up}
+    return [_("Agent"), ready, paused, _("Paused for"), wrap_up], rows
 
 
 def csv_response(day: WorkingDay, period: Period, kind: str):

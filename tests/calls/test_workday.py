@@ -333,3 +333,18 @@ def test_an_agent_takes_a_callback_for_later_and_a_past_time_is_refused(agent):
     client.post(f"/callbacks/{callback.pk}/schedule/", {"due_at": later, "assigned_to": "999"})
     callback.refresh_from_db()
     assert callback.assigned_to == agent  # an agent schedules for themselves only
+
+
+def test_statistics_show_each_agents_average_wrap_up(agent):
+    now = timezone.now()
+    for seconds in (20, 40):
+        call = make_call(agent, at=now - timedelta(minutes=5))
+        Call.objects.filter(pk=call.pk).update(
+            ended_at=now - timedelta(minutes=3),
+            wrapped_up_at=now - timedelta(minutes=3) + timedelta(seconds=seconds),
+        )
+    supervisor = logged_in(make_user(roles.SUPERVISOR))
+    csv = supervisor.get("/stats/export.csv?period=today&kind=agent_time").content.decode()
+    assert csv.splitlines()[0].endswith("Average wrap-up (s)")
+    assert csv.splitlines()[1].endswith(",30")
+    assert "0:30" in supervisor.get("/stats/?period=today").content.decode()
