@@ -19,7 +19,11 @@ from calls.workday import availability
 class AvailabilitySerializer(serializers.Serializer):
     availability = serializers.ChoiceField(choices=Availability.choices)
     pause_reason = serializers.IntegerField(
-        required=False, allow_null=True, help_text="A pause reason's id (paused only)."
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,  # a larger number would overflow the database's integer
+        help_text="A pause reason's id (paused only).",
     )
     since = serializers.DateTimeField(read_only=True, allow_null=True)
     pause_reasons = serializers.ListField(read_only=True, child=serializers.DictField())

@@ -13,7 +13,7 @@ from calls import roles
 from calls.callbacks import selectors, services
 from calls.dialer import call_card_context
 from calls.models import Agent, Callback, Project
-from calls.workday.views import local_time
+from calls.workday.views import local_time, row_id
 
 
 def _agent(request: HttpRequest) -> Agent | None:
@@ -88,7 +88,7 @@ def schedule_callback(request: HttpRequest, pk: int) -> HttpResponse:
     assigned_to = agent
     if roles.is_supervisor(request.user):
         wanted = request.POST.get("assigned_to", "")
-        assigned_to = Agent.objects.filter(pk=wanted).first() if wanted.isdigit() else None
+        assigned_to = Agent.objects.filter(pk=row_id(wanted)).first() if row_id(wanted) else None
     error = ""
     due_at = local_time(request.POST.get("due_at", ""))
     try:

@@ -19,6 +19,14 @@ from calls.models import Agent, Call, Disposition, PauseReason
 from calls.workday import availability, wrapup
 
 
+def row_id(value: str) -> int | None:
+    """A primary key from a form, or None: plain ASCII digits that fit a 64-bit column
+    ('²' passes isdigit(), and a 30-digit number overflows the database's integer)."""
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value)
+
+
 def _agent(request: HttpRequest) -> Agent:
     agent = agent_of(request.user)
     if agent is None:
@@ -34,8 +42,8 @@ def set_availability(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     state, _sep, reason_id = request.POST.get("state", "").partition(":")
     reason = None
-    if reason_id.isdigit():
-        reason = PauseReason.objects.filter(pk=reason_id).first()
+    if row_id(reason_id):
+        reason = PauseReason.objects.filter(pk=row_id(reason_id)).first()
     # The menu offers only what may be chosen: a refusal is a forged request, and the
     # page it returns to shows the state as it is.
     with contextlib.suppress(availability.AvailabilityRefused):
@@ -55,8 +63,8 @@ def wrap_up(request: HttpRequest, pk: int) -> HttpResponse:
     if call is None:
         raise Http404
     disposition = None
-    if request.POST.get("disposition", "").isdigit():
-        disposition = Disposition.objects.filter(pk=request.POST["disposition"]).first()
+    if row_id(request.POST.get("disposition", "")):
+        disposition = Disposition.objects.filter(pk=row_id(request.POST["disposition"])).first()
     error = ""
     try:
         wrapup.finish(

@@ -348,3 +348,29 @@ def test_statistics_show_each_agents_average_wrap_up(agent):
     assert csv.splitlines()[0].endswith("Average wrap-up (s)")
     assert csv.splitlines()[1].endswith(",30")
     assert "0:30" in supervisor.get("/stats/?period=today").content.decode()
+
+
+@pytest.mark.parametrize("junk", ["9" * 30, "²", "-1", ""])
+def test_odd_ids_in_the_working_day_forms_are_ignored_not_a_500(agent, junk):
+    call = ended_call(agent)
+    client = logged_in(agent.user)
+    assert client.post("/workday/availability/", {"state": f"paused:{junk}"}).status_code == 302
+    card = client.post(f"/workday/calls/{call.pk}/wrap-up/", {"disposition": junk, "skip": "1"})
+    assert card.status_code == 200
+    supervisor = logged_in(make_user(roles.SUPERVISOR))
+    callback = missed_callback(agent)
+    later = (timezone.localtime() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    rows = supervisor.post(
+        f"/callbacks/{callback.pk}/schedule/", {"due_at": later, "assigned_to": junk}
+    )
+    assert rows.status_code == 200
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(agent.user)
+    reply = api.put(
+        "/api/v1/me/availability/",
+        {"availability": "paused", "pause_reason": 10**30},
+        format="json",
+    )
+    assert reply.status_code == 400
