@@ -86,8 +86,8 @@ def local_time(value: str) -> datetime | None:
     """A datetime-local field's value, in the site's time zone."""
     try:
         parsed = parse_datetime(value.strip())
-    except ValueError:
+        if parsed is None:
+            return None
+        return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    except (ValueError, OverflowError):  # not a date, or one at the calendar's very ends
         return None
-    if parsed is None:
-        return None
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
