@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -159,7 +160,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def validate_settings(self, value: object) -> dict:
         if _has_nul(value):  # PostgreSQL stores no NUL in JSON
-            raise serializers.ValidationError(_("Null characters are not allowed."))
+            raise serializers.ValidationError(ProhibitNullCharactersValidator.message)
         stored = self.instance.settings if self.instance else None
         try:
             return project_settings.checked_settings(value, stored)
