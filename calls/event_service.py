@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from calls import live, rawsql, states
+from calls import call_language, live, rawsql, states
 from calls.callbacks import services as callbacks
 from calls.models import Agent, Call, CallDirection, CallEvent, CallStatus, Project
 from calls.pbx.base import Direction, EventKind, NormalizedEvent
@@ -257,7 +258,7 @@ def _transition(call: Call, event: NormalizedEvent) -> bool:
         at=_aware(event.occurred_at) or timezone.now(),
         leg=event.leg,
         outcome=event.outcome,
-        reason=event.reason,
+        reason=_in_call_language(call, event.reason),
         talk_seconds=event.talk_seconds,
     )
     after = states.apply(before, facts)
@@ -275,6 +276,15 @@ def _transition(call: Call, event: NormalizedEvent) -> bool:
     call.updated_at = timezone.now()  # the live pages and housekeeping read it
     rawsql.update_columns(call, [*changed, "updated_at"])  # Call has no save signals to skip
     return True
+
+
+def _in_call_language(call: Call, reason: str) -> str:
+    """An adapter's sentence (English, marked with gettext_noop) in the language the call
+    was placed in; the PBX's own words are in no catalogue and pass through as written."""
+    if not reason:
+        return ""  # gettext("") is the catalogue's header
+    with call_language.speaking(call):
+        return gettext(reason)
 
 
 def _pbx_hangup_before(call: Call, event: NormalizedEvent) -> bool:

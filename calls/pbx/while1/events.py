@@ -20,6 +20,7 @@ from calls.pbx.base import (
     InboundRequest,
     NormalizedEvent,
 )
+from calls.pbx.words import gettext_noop
 
 ANSWER_EVENTS = frozenset({"queue_answer", "dial_answer", "call_forward_answer"})
 INBOUND_END = "queue_answer_end"
@@ -50,22 +51,26 @@ OUTCOMES = {
     "CHANUNAVAIL": HangupOutcome.FAILED,
 }
 
+# Our sentences, kept in English here: the event is applied in the language the call
+# was placed in (calls/event_service.py); the PBX's own words pass through as written.
 REASONS = {
-    HangupOutcome.BUSY: "The customer's line was busy.",
-    HangupOutcome.NO_ANSWER: "The customer did not answer.",
-    HangupOutcome.FAILED: "The PBX could not place the call.",
+    HangupOutcome.BUSY: gettext_noop("The customer's line was busy."),
+    HangupOutcome.NO_ANSWER: gettext_noop("The customer did not answer."),
+    HangupOutcome.FAILED: gettext_noop("The PBX could not place the call."),
 }
 
 # fail_reason values: only queue_hangup is documented; the others are Asterisk's QUEUESTATUS.
 FAIL_REASONS = {
-    "queue_hangup": "The caller hung up while waiting in the queue.",
-    "queue_timeout": "Nobody in the queue answered in time.",
-    "timeout": "The caller waited in the queue too long.",
-    "full": "The queue was full.",
-    "joinempty": "No agent was logged in to the queue.",
-    "leaveempty": "Every agent left the queue while the caller waited.",
-    "joinunavail": "No agent of the queue was available.",
-    "leaveunavail": "Every agent of the queue became unavailable while the caller waited.",
+    "queue_hangup": gettext_noop("The caller hung up while waiting in the queue."),
+    "queue_timeout": gettext_noop("Nobody in the queue answered in time."),
+    "timeout": gettext_noop("The caller waited in the queue too long."),
+    "full": gettext_noop("The queue was full."),
+    "joinempty": gettext_noop("No agent was logged in to the queue."),
+    "leaveempty": gettext_noop("Every agent left the queue while the caller waited."),
+    "joinunavail": gettext_noop("No agent of the queue was available."),
+    "leaveunavail": gettext_noop(
+        "Every agent of the queue became unavailable while the caller waited."
+    ),
 }
 
 _MAX_KEY = 190  # longer keys are hashed so they fit the unique column
@@ -190,7 +195,7 @@ def missed_reason(fields: Mapping[str, str]) -> str:
         return f"{explain} ({fail})" if fail else explain
     if fail:
         return FAIL_REASONS.get(fail.lower(), fail)
-    return "Nobody answered."
+    return gettext_noop("Nobody answered.")
 
 
 def _outbound_end(fields: Mapping[str, str], key: str) -> NormalizedEvent:
