@@ -96,6 +96,15 @@
     document.body.addEventListener("htmx:beforeRequest", keepOpenForms);
     document.addEventListener("pbxportal:pop", onPop);
     showAlertsChoice();
+    // A keyboard user leaves the long contact list in one step (Tab, Enter).
+    document.querySelectorAll("a[data-focus]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var target = document.getElementById(link.dataset.focus);
+        if (!target) return;
+        event.preventDefault();
+        target.focus();
+      });
+    });
     document.querySelectorAll("[data-open-dialog]").forEach(function (button) {
       button.addEventListener("click", function () { openDialog(button.dataset.openDialog); });
     });

@@ -180,6 +180,9 @@ def test_the_keyboard_searches_dials_and_lists_its_shortcuts(product, browser_pa
     log_in(page, product, "ana")
     page.keyboard.press("/")
     expect(page.locator("input.search")).to_be_focused()
+    page.keyboard.press("Tab")  # the skip link: one step past the long contact list
+    page.keyboard.press("Enter")
+    expect(page.locator("#dial-number")).to_be_focused()
     page.keyboard.press("Escape")
     page.keyboard.type("0722000486")  # the sandbox's busy number, typed on no field at all
     expect(page.locator("#dial-number")).to_have_value("0722000486")
