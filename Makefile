@@ -39,9 +39,10 @@ run: $(VENV)/.runtime
 	@# every Procfile process, restarted when it dies; the logins again once they are up
 	$(BIN)/python -m pbxportal.processes -f Procfile --banner var/demo-logins.txt
 
-## test: lint, then the whole pytest suite (SQLite, or DATABASE_URL / CELERY_BROKER_URL)
+## test: lint and format check, then the whole pytest suite (SQLite, or DATABASE_URL / CELERY_BROKER_URL)
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## screenshots: the browser tests, saving what they see into docs/screenshots/
@@ -58,7 +59,7 @@ bench: $(VENV)/.dev
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) var

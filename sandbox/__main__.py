@@ -39,16 +39,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
     parser.add_argument("--host", type=_loopback, default=env.get("SANDBOX_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(env.get("SANDBOX_PORT", "8010")))
-    parser.add_argument("--config", default=env.get("SANDBOX_CONFIG", ""),
-                        help="JSON accounts file, re-read when it changes (missing: no accounts)")
+    parser.add_argument(
+        "--config",
+        default=env.get("SANDBOX_CONFIG", ""),
+        help="JSON accounts file, re-read when it changes (missing: no accounts)",
+    )
     parser.add_argument("--log-level", default=env.get("SANDBOX_LOG_LEVEL", "INFO"))
-    parser.add_argument("--ws-port", type=int, default=_env_int("SANDBOX_WS_PORT"),
-                        help="VoipCenter's Socket.IO stream (default: --port + 1; 0 with --port 0)")
+    parser.add_argument(
+        "--ws-port",
+        type=int,
+        default=_env_int("SANDBOX_WS_PORT"),
+        help="VoipCenter's Socket.IO stream (default: --port + 1; 0 with --port 0)",
+    )
     for key in TIMING_KEYS:
         name = key.replace("_", "-")
-        parser.add_argument(f"--{name}", type=float, dest=key,
-                            default=_env_float(f"SANDBOX_{key.upper()}"),
-                            help=f"seconds (env SANDBOX_{key.upper()})")
+        parser.add_argument(
+            f"--{name}",
+            type=float,
+            dest=key,
+            default=_env_float(f"SANDBOX_{key.upper()}"),
+            help=f"seconds (env SANDBOX_{key.upper()})",
+        )
     args = parser.parse_args(argv)
     args.host = _loopback(args.host)  # the env default skipped argparse's type check
     return args
@@ -66,10 +77,14 @@ def _env_float(name: str) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    overrides: dict[str, Any] = {k: getattr(args, k) for k in TIMING_KEYS
-                                 if getattr(args, k) is not None}
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    overrides: dict[str, Any] = {
+        k: getattr(args, k) for k in TIMING_KEYS if getattr(args, k) is not None
+    }
     sandbox = Sandbox(Path(args.config) if args.config else None, overrides)
     server = make_server(args.host, args.port, sandbox)
     host, port = server.server_address[:2]

@@ -109,17 +109,25 @@ def inbound(sbx: Sandbox, request: Request) -> Response:
     if missing:
         return bad(400, "missing: " + ", ".join(missing))
     info: dict[str, Any] = {
-        "customer": str(body["from"]), "from": str(body["from"]), "to": str(body["to"]),
-        "agent": str(body["extension"]), "answer": bool(body.get("answer", True)),
+        "customer": str(body["from"]),
+        "from": str(body["from"]),
+        "to": str(body["to"]),
+        "agent": str(body["extension"]),
+        "answer": bool(body.get("answer", True)),
         "external_id": None,
     }
     if found["dialect"] == "telphin":
         wanted = str(body["extension"])
-        extension = next((e for e in found["extensions"]
-                          if wanted in (e["name"], str(e["id"]))), None)
+        extension = next(
+            (e for e in found["extensions"] if wanted in (e["name"], str(e["id"]))), None
+        )
         if extension is None:
             return bad(404, "no such Telphin extension on this account")
-        info.update(telphin_extension=extension, agent=extension["name"],
-                    telphin_call_id=uuid.uuid4().hex, call_api_id="")
+        info.update(
+            telphin_extension=extension,
+            agent=extension["name"],
+            telphin_call_id=uuid.uuid4().hex,
+            call_api_id="",
+        )
     call = sbx.sim.inbound(found, **info)
     return json_response(201, {"call_id": call.id})

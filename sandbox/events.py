@@ -52,11 +52,16 @@ def render_generic(call: Call, step: dict[str, Any], seq: int) -> dict[str, Any]
     """One generic JSON event; VoipCenter's call.php has no external id, so it is null."""
     info = call.info
     payload = {
-        "event_id": f"{call.id}-{seq}", "call_id": call.id,
+        "event_id": f"{call.id}-{seq}",
+        "call_id": call.id,
         "external_id": info.get("external_id") or None,
-        "event": step["event"], "leg": step["leg"], "direction": call.direction,
-        "from": info.get("from", ""), "to": info.get("to", ""),
-        "extension": str(info.get("agent", "")), "timestamp": iso(step["time"]),
+        "event": step["event"],
+        "leg": step["leg"],
+        "direction": call.direction,
+        "from": info.get("from", ""),
+        "to": info.get("to", ""),
+        "extension": str(info.get("agent", "")),
+        "timestamp": iso(step["time"]),
     }
     if step["event"] == "hangup":
         payload["status"] = step["status"]
@@ -88,8 +93,11 @@ def _request(target: dict[str, Any]) -> urllib.request.Request:
             headers["X-Pbx-Signature"] = sign(target["secret"], data, int(time.time()))
     elif target["method"] == "GET":
         joiner = "&" if "?" in url else "?"
-        url = url + (joiner if not url.endswith(("?", "&")) else "") + (
-            urllib.parse.urlencode(target["payload"]))
+        url = (
+            url
+            + (joiner if not url.endswith(("?", "&")) else "")
+            + (urllib.parse.urlencode(target["payload"]))
+        )
     else:
         data = urllib.parse.urlencode(target["payload"]).encode()
         headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -124,8 +132,12 @@ def deliver(target: dict[str, Any], backoff: float) -> None:
             target["ok"] = True
             return
         retry = status is None or status >= 500 or status in RETRY_STATUSES
-        log.warning("event to %s failed (%s)%s", mask_url(target["url"]), record["error"],
-                    ", retrying" if retry and number < MAX_ATTEMPTS else "")
+        log.warning(
+            "event to %s failed (%s)%s",
+            mask_url(target["url"]),
+            record["error"],
+            ", retrying" if retry and number < MAX_ATTEMPTS else "",
+        )
         if not retry or number == MAX_ATTEMPTS:
             return
         time.sleep(backoff * (2 ** (number - 1)))
@@ -214,5 +226,12 @@ def _while1_targets(call: Call, step: dict[str, Any]) -> tuple[list, Any]:
 
 
 def _target(url: str, method: str, fmt: str, payload: Any, secret: str | None = None) -> dict:
-    return {"url": url, "method": method.upper(), "format": fmt, "payload": payload,
-            "secret": secret or "", "ok": False, "attempts": []}
+    return {
+        "url": url,
+        "method": method.upper(),
+        "format": fmt,
+        "payload": payload,
+        "secret": secret or "",
+        "ok": False,
+        "attempts": [],
+    }

@@ -31,8 +31,10 @@ LOOKUP_TIMEOUT = 3.0
 
 Handler = Callable[["Sandbox", Request], Response]
 DIALECTS: dict[str, Handler] = {
-    "while1": while1.handle, "voipcenter": voipcenter.handle,
-    "telphin": telphin.handle, "generic": generic.handle,
+    "while1": while1.handle,
+    "voipcenter": voipcenter.handle,
+    "telphin": telphin.handle,
+    "generic": generic.handle,
 }
 
 
@@ -61,20 +63,30 @@ class RequestLog:
         with self._lock:
             self._seq += 1
             entry = {
-                "seq": self._seq, "time": round(request.received, 6),
-                "arrived": round(request.arrived or request.received, 6), "dialect": dialect,
-                "method": request.method, "path": mask_url(request.raw_path),
-                "params": recorded_params(request), "verdict": "pending", "reason": "",
-                "status": None, "account": "",
+                "seq": self._seq,
+                "time": round(request.received, 6),
+                "arrived": round(request.arrived or request.received, 6),
+                "dialect": dialect,
+                "method": request.method,
+                "path": mask_url(request.raw_path),
+                "params": recorded_params(request),
+                "verdict": "pending",
+                "reason": "",
+                "status": None,
+                "account": "",
             }
             self._entries.append(entry)
         return entry
 
     def finish(self, entry: dict[str, Any], response: Response) -> None:
         with self._lock:
-            entry.update(verdict=response.verdict, reason=response.reason,
-                         status=response.status, account=response.account,
-                         answered=round(time.time(), 6))
+            entry.update(
+                verdict=response.verdict,
+                reason=response.reason,
+                status=response.status,
+                account=response.account,
+                answered=round(time.time(), 6),
+            )
 
     def since(self, seq: int) -> list[dict[str, Any]]:
         with self._lock:
@@ -144,8 +156,9 @@ class Sandbox:
         url = str(call.account.get("lookup_url") or "")
         if not url.startswith(("http://", "https://")):
             return
-        query = urllib.parse.urlencode({"telephone": call.info.get("customer", ""),
-                                        "dnid": call.info.get("to", "")})
+        query = urllib.parse.urlencode(
+            {"telephone": call.info.get("customer", ""), "dnid": call.info.get("to", "")}
+        )
         joiner = "" if url.endswith(("?", "&")) else ("&" if "?" in url else "?")
         record: dict[str, Any] = {"url": mask_url(url + joiner + query), "status": None}
         started = time.time()
@@ -171,15 +184,27 @@ class Sandbox:
             return "control", control.handle(self, request)
         handler = DIALECTS.get(prefix)
         if handler is None:
-            return "", json_response(404, {"error": "not_found", "message": (
-                "Unknown prefix; use /while1, /voipcenter, /telphin, /generic or /_sandbox.")})
+            return "", json_response(
+                404,
+                {
+                    "error": "not_found",
+                    "message": (
+                        "Unknown prefix; use /while1, /voipcenter, /telphin, /generic or /_sandbox."
+                    ),
+                },
+            )
         return prefix, handler(self, request)
 
     def health(self) -> dict[str, Any]:
         uptime = round(time.time() - self.started, 3)
-        return {"status": "ok", "version": __version__, "uptime": uptime,
-                "accounts": len(self.accounts.all()), "active_calls": self.sim.active_count(),
-                "voipcenter_stream": self.voipcenter_stream.url if self.voipcenter_stream else None}
+        return {
+            "status": "ok",
+            "version": __version__,
+            "uptime": uptime,
+            "accounts": len(self.accounts.all()),
+            "active_calls": self.sim.active_count(),
+            "voipcenter_stream": self.voipcenter_stream.url if self.voipcenter_stream else None,
+        }
 
 
 class SandboxHandler(BaseHTTPRequestHandler):
@@ -208,10 +233,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         parts = urllib.parse.urlsplit(self.path)
         return Request(
-            method=self.command, path=parts.path, raw_path=self.path,
+            method=self.command,
+            path=parts.path,
+            raw_path=self.path,
             query=urllib.parse.parse_qsl(parts.query, keep_blank_values=True),
-            headers={k.lower(): v for k, v in self.headers.items()}, body=body,
-            received=time.time(), arrived=self.arrived,
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+            received=time.time(),
+            arrived=self.arrived,
         )
 
     def _serve(self) -> None:
@@ -232,9 +261,15 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if entry is not None:
             self.sandbox.requests.finish(entry, response)
         self._send(response)
-        log.info("%s %s -> %d %s%s (%.1f ms)", self.command, mask_url(raw), response.status,
-                 response.verdict, f": {response.reason}" if response.reason else "",
-                 (time.time() - started) * 1000)
+        log.info(
+            "%s %s -> %d %s%s (%.1f ms)",
+            self.command,
+            mask_url(raw),
+            response.status,
+            response.verdict,
+            f": {response.reason}" if response.reason else "",
+            (time.time() - started) * 1000,
+        )
 
     def _send(self, response: Response) -> None:
         try:

@@ -95,12 +95,20 @@ class Call:
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
             return {
-                "id": self.id, "number": self.number, "account": self.account["name"],
-                "dialect": self.dialect, "direction": self.direction, "state": self.state,
-                "outcome": self.outcome, "reason": self.reason, "created": self.created,
+                "id": self.id,
+                "number": self.number,
+                "account": self.account["name"],
+                "dialect": self.dialect,
+                "direction": self.direction,
+                "state": self.state,
+                "outcome": self.outcome,
+                "reason": self.reason,
+                "created": self.created,
                 "ended": self.legs.get("_call", {}).get("ended_at"),
-                "info": dict(self.info), "legs": {k: dict(v) for k, v in self.legs.items()},
-                "lookup": self.lookup, "events": mask_mapping(self.events),
+                "info": dict(self.info),
+                "legs": {k: dict(v) for k, v in self.legs.items()},
+                "lookup": self.lookup,
+                "events": mask_mapping(self.events),
             }
 
 
@@ -229,8 +237,11 @@ class Simulator:
             return
         call.wait(self._t(call, "customer_answer_delay"))
         if magic in (BUSY, DECLINE):
-            reason = "The customer's line is busy (486)." if magic == BUSY else (
-                "The customer declined the call (603).")
+            reason = (
+                "The customer's line is busy (486)."
+                if magic == BUSY
+                else ("The customer declined the call (603).")
+            )
             self._end(call, "busy", reason)
             return
         self._talk(call, "customer")

@@ -8,11 +8,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Parameter and key names whose values never reach a log line or the request record.
-SECRET_NAMES = frozenset({
-    "api_hash", "api_key", "api_token", "api_password", "password", "pwd", "pass",
-    "private_key", "client_secret", "access_token", "refresh_token", "token", "secret",
-    "signing_secret", "authorization",
-})
+SECRET_NAMES = frozenset(
+    {
+        "api_hash",
+        "api_key",
+        "api_token",
+        "api_password",
+        "password",
+        "pwd",
+        "pass",
+        "private_key",
+        "client_secret",
+        "access_token",
+        "refresh_token",
+        "token",
+        "secret",
+        "signing_secret",
+        "authorization",
+    }
+)
 MASK = "***"
 
 

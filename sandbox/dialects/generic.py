@@ -20,8 +20,9 @@ _NUMBER = re.compile(r"\+?\d{3,20}")
 
 
 def problem(status: int, slug: str, message: str, account: str = "") -> Response:
-    return json_response(status, {"error": slug, "message": message},
-                         reason=f"{status} {message}", account=account)
+    return json_response(
+        status, {"error": slug, "message": message}, reason=f"{status} {message}", account=account
+    )
 
 
 def handle(sbx: Sandbox, request: Request) -> Response:
@@ -81,8 +82,12 @@ def originate(sbx: Sandbox, account: dict, request: Request) -> Response:
         sbx.hang(account)
         return problem(504, "timeout", "Gateway timeout.", name)
     call = sbx.sim.originate(
-        account, agent=body["extension"], customer=body["number"], to=body["number"],
-        external_id=body["external_id"], event_url=body.get("event_url") or "",
+        account,
+        agent=body["extension"],
+        customer=body["number"],
+        to=body["number"],
+        external_id=body["external_id"],
+        event_url=body.get("event_url") or "",
         caller_name=str(body.get("caller_name") or ""),
         **{"from": str(account.get("outbound_number") or body["extension"])},
     )

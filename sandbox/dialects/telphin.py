@@ -286,8 +286,11 @@ def current_calls(
     if find_extension(account, extension_id) is None:
         return api_error(404, "not_found", "Extension not found", name)
     live = [
-        c for c in sbx.sim.all()
-        if c.account["name"] == name and not c.ended and c.dialect == "telphin"
+        c
+        for c in sbx.sim.all()
+        if c.account["name"] == name
+        and not c.ended
+        and c.dialect == "telphin"
         and (c.info.get("telphin_extension") or {}).get("id") == extension_id
     ]
     if wanted is None and request.method == "GET":

@@ -18,8 +18,11 @@ from sandbox.simulator import Call
 
 NODE = "3584709739"  # the digits before the dashed UUID in CallAPIID (one per platform node)
 TELPHIN_STATUS = {
-    "completed": "ANSWER", "no_answer": "NOANSWER", "busy": "BUSY",
-    "canceled": "CANCEL", "failed": "CHANUNAVAIL",
+    "completed": "ANSWER",
+    "no_answer": "NOANSWER",
+    "busy": "BUSY",
+    "canceled": "CANCEL",
+    "failed": "CHANUNAVAIL",
 }
 
 
@@ -43,17 +46,24 @@ def _parties(call: Call) -> dict[str, str]:
     if call.direction == "outbound":
         return {
             "CallerIDNum": info.get("caller_id_number") or ext.get("name", ""),
-            "CalledDID": "", "CalledNumber": info.get("customer", ""),
+            "CalledDID": "",
+            "CalledNumber": info.get("customer", ""),
             "CallerExtension": f"{ext.get('name', '')}@sipproxy.telphin.ru",
             "CallerExtensionID": str(ext.get("id", "")),
-            "CalledExtension": "", "CalledExtensionID": "", "CallFlow": "out",
+            "CalledExtension": "",
+            "CalledExtensionID": "",
+            "CallFlow": "out",
             "RemoteNumber": info.get("customer", ""),
         }
     return {
-        "CallerIDNum": info.get("customer", ""), "CalledDID": info.get("to", ""),
-        "CalledNumber": ext.get("name", ""), "CallerExtension": "", "CallerExtensionID": "",
+        "CallerIDNum": info.get("customer", ""),
+        "CalledDID": info.get("to", ""),
+        "CalledNumber": ext.get("name", ""),
+        "CallerExtension": "",
+        "CallerExtensionID": "",
         "CalledExtension": f"{ext.get('name', '')}@sipproxy.telphin.ru",
-        "CalledExtensionID": str(ext.get("id", "")), "CallFlow": "in",
+        "CalledExtensionID": str(ext.get("id", "")),
+        "CallFlow": "in",
         "RemoteNumber": info.get("customer", ""),
     }
 
@@ -62,10 +72,14 @@ def render_telphin(call: Call, step: dict[str, Any]) -> dict[str, str]:
     """One event of ``call`` as Telphin posts it (form fields, all strings)."""
     call_id = call.info["telphin_call_id"]
     fields = {
-        "EventType": step["event"], "CallID": call_id,
-        "SubCallID": sub_call_id(call, step["leg"]), "CallAPIID": call_api_id(call_id),
-        "CallerIDName": call.info.get("caller_id_name", ""), **_parties(call),
-        "EventTime": str(int(step["time"] * 1_000_000)), "CallStatus": "CALLING",
+        "EventType": step["event"],
+        "CallID": call_id,
+        "SubCallID": sub_call_id(call, step["leg"]),
+        "CallAPIID": call_api_id(call_id),
+        "CallerIDName": call.info.get("caller_id_name", ""),
+        **_parties(call),
+        "EventTime": str(int(step["time"] * 1_000_000)),
+        "CallStatus": "CALLING",
     }
     if call.info.get("callback_id"):
         fields["CallBackID"] = str(call.info["callback_id"])
@@ -92,11 +106,13 @@ def current_call_row(call: Call) -> dict[str, Any]:
     return {
         "call_api_id": call_api_id(call.info["telphin_call_id"]),
         "call_flow": parties["CallFlow"].upper(),
-        "called_number": parties["CalledNumber"], "called_did": parties["CalledDID"] or None,
+        "called_number": parties["CalledNumber"],
+        "called_did": parties["CalledDID"] or None,
         "caller_id_number": parties["CallerIDNum"],
         "caller_id_name": call.info.get("caller_id_name") or parties["CallerIDNum"],
         "extension_id": (call.info.get("telphin_extension") or {}).get("id"),
         "callback_id": call.info.get("callback_id") or None,
-        "init_time_gmt": _gmt(call.created), "answer_time_gmt": _gmt(answered or None),
+        "init_time_gmt": _gmt(call.created),
+        "answer_time_gmt": _gmt(answered or None),
         "record_uuid": None,
     }

@@ -28,13 +28,18 @@ _engineio_log = logging.getLogger("sandbox.voipcenter_stream.engineio")
 _engineio_log.setLevel(logging.WARNING)
 
 HANGUP_STATUS = {
-    "completed": "ANSWER", "no_answer": "NOANSWER", "busy": "BUSY",
-    "canceled": "CANCEL", "failed": "FAILED",
+    "completed": "ANSWER",
+    "no_answer": "NOANSWER",
+    "busy": "BUSY",
+    "canceled": "CANCEL",
+    "failed": "FAILED",
 }
 # Sandbox step (event, leg) -> notify state word; inbound calls ring and answer the agent.
 OUTBOUND_STATES = {
-    ("dial-in", "agent"): "ringing", ("answer", "agent"): "pickup",
-    ("dial-out", "customer"): "dialing", ("answer", "customer"): "answered",
+    ("dial-in", "agent"): "ringing",
+    ("answer", "agent"): "pickup",
+    ("dial-out", "customer"): "dialing",
+    ("answer", "customer"): "answered",
 }
 INBOUND_STATES = {("dial-in", "agent"): "ringing", ("answer", "agent"): "answered"}
 
@@ -43,15 +48,22 @@ def render_notify(call: Any, step: dict[str, Any]) -> dict[str, Any] | None:
     """One step of a call as a notify message; None for a step VoipCenter would not show."""
     outbound = call.direction == "outbound"
     key = (step["event"], step["leg"])
-    state = "hangup" if step["event"] == "hangup" else (
-        (OUTBOUND_STATES if outbound else INBOUND_STATES).get(key))
+    state = (
+        "hangup"
+        if step["event"] == "hangup"
+        else ((OUTBOUND_STATES if outbound else INBOUND_STATES).get(key))
+    )
     if state is None:
         return None
     info = call.info
     message = {
-        "event": state, "callid": call.id, "direction": "out" if outbound else "in",
-        "sipacc": str(info.get("agent", "")), "caller": str(info.get("from", "")),
-        "callee": str(info.get("to", "")), "timestamp": round(step["time"], 3),
+        "event": state,
+        "callid": call.id,
+        "direction": "out" if outbound else "in",
+        "sipacc": str(info.get("agent", "")),
+        "caller": str(info.get("from", "")),
+        "callee": str(info.get("to", "")),
+        "timestamp": round(step["time"], 3),
     }
     if state == "hangup":
         message["status"] = HANGUP_STATUS.get(step.get("status", ""), "FAILED")
@@ -64,21 +76,27 @@ class _Manager(socketio.AsyncManager):
     """python-socketio 4.6.1's emit hands bare coroutines to asyncio.wait(), which Python
     3.11 forbids; the same loop, gathered. (4.6.1 is the last 4.x: nothing to upgrade to.)"""
 
-    async def emit(self, event, data, namespace, room=None, skip_sid=None, callback=None,
-                   **kwargs):  # the library's signature
+    async def emit(
+        self, event, data, namespace, room=None, skip_sid=None, callback=None, **kwargs
+    ):  # the library's signature
         if namespace not in self.rooms or room not in self.rooms[namespace]:
             return
-        await asyncio.gather(*(
-            self.server._emit_internal(sid, event, data, namespace, None)
-            for sid in list(self.get_participants(namespace, room)) if sid != skip_sid))
+        await asyncio.gather(
+            *(
+                self.server._emit_internal(sid, event, data, namespace, None)
+                for sid in list(self.get_participants(namespace, room))
+                if sid != skip_sid
+            )
+        )
 
 
 class StreamServer:
     """The Socket.IO server, run by uvicorn on a thread with its own event loop."""
 
     def __init__(self, host: str, port: int) -> None:
-        self.sio = socketio.AsyncServer(async_mode="asgi", client_manager=_Manager(),
-                                       logger=log, engineio_logger=_engineio_log)
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi", client_manager=_Manager(), logger=log, engineio_logger=_engineio_log
+        )
         self._keys: dict[str, tuple[str, str]] = {}  # key -> (account name, ws user)
         self._lock = threading.Lock()
         self._refuse_until = 0.0
@@ -89,8 +107,9 @@ class StreamServer:
         self._sock.bind((host, port))
         self._sock.listen(128)  # connections wait in the backlog until uvicorn serves
         self.host, self.port = self._sock.getsockname()[:2]
-        config = uvicorn.Config(socketio.ASGIApp(self.sio), log_level="warning",
-                                lifespan="off", ws="websockets-sansio")
+        config = uvicorn.Config(
+            socketio.ASGIApp(self.sio), log_level="warning", lifespan="off", ws="websockets-sansio"
+        )
         self._server = uvicorn.Server(config)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, daemon=True, name="voipcenter-stream")
@@ -187,6 +206,8 @@ def handle_control(server: StreamServer | None, request: Any) -> Any:
         refuse_for = float((body or {}).get("refuse_for", 0) or 0)
         return json_response(200, {"dropped": server.drop_all(refuse_for)})
     if request.method == "GET" and path.endswith("/stream"):
-        return json_response(200, {"url": server.url, "connections": len(server.sio.eio.sockets),
-                                   "sent": server.sent})
+        return json_response(
+            200,
+            {"url": server.url, "connections": len(server.sio.eio.sockets), "sent": server.sent},
+        )
     return json_response(404, {"error": "unknown control endpoint"})

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 MANDATORY = ("project_id", "caller_id", "caller_id_name", "type", "destination", "external_id")
 TYPES = ("user", "queue", "context")
-DEPRECATED = ("API Username and Password are deprecated. "
-              "Please use 'Authorization: Bearer $token' header")
+DEPRECATED = (
+    "API Username and Password are deprecated. Please use 'Authorization: Bearer $token' header"
+)
 HOLD_MARGIN = 5.0  # async=0 waits this much past the ring timeout before giving up
 
 
@@ -99,8 +100,11 @@ def check_data(account: dict, data: Any) -> list[str]:
 def handle(sbx: Sandbox, request: Request) -> Response:
     path = request.path.rstrip("/")
     if path not in ("/api/originate-call", "/api/users-status"):
-        return json_response(404, {"has_error": True, "messages": ["Unknown endpoint"],
-                                   "pagination": [], "results": []}, reason="unknown endpoint")
+        return json_response(
+            404,
+            {"has_error": True, "messages": ["Unknown endpoint"], "pagination": [], "results": []},
+            reason="unknown endpoint",
+        )
     if request.method not in ("GET", "POST"):
         return error(["Method not allowed"])
     params = read_params(request)
@@ -141,13 +145,18 @@ def originate(sbx: Sandbox, account: dict, data: dict, warnings: list[str]) -> R
         return error([refusal], account=name)
     if simulator.customer_magic(str(data["caller_id"])) == simulator.HANG:
         sbx.hang(account)
-        return error(["Gateway timeout"], reason="magic 504: held past client timeouts",
-                     account=name)
+        return error(
+            ["Gateway timeout"], reason="magic 504: held past client timeouts", account=name
+        )
     call = sbx.sim.originate(
-        account, agent=str(data["destination"]), customer=str(data["caller_id"]),
-        external_id=str(data["external_id"]), to=str(data["caller_id"]),
+        account,
+        agent=str(data["destination"]),
+        customer=str(data["caller_id"]),
+        external_id=str(data["external_id"]),
+        to=str(data["caller_id"]),
         **{"from": str(data.get("outbound_number") or data["destination"])},
-        caller_name=str(data["caller_id_name"]), destination_type=data["type"],
+        caller_name=str(data["caller_id_name"]),
+        destination_type=data["type"],
     )
     result = f"Call successfully originated for {data['type']}: {data['destination']}"
     if str(data.get("async", 1)).strip().lower() not in ("0", "false", ""):
@@ -159,7 +168,8 @@ def originate(sbx: Sandbox, account: dict, data: dict, warnings: list[str]) -> R
     if outcome == "answered":
         return success(result, warnings, name)
     message = {"no_answer": "User did not answer", "canceled": "Call was canceled"}.get(
-        outcome, "Timeout waiting for the user to answer")
+        outcome, "Timeout waiting for the user to answer"
+    )
     return error([message], account=name)
 
 
@@ -171,16 +181,24 @@ def users_status(sbx: Sandbox, account: dict, params: dict, warnings: list[str])
     if peer_type not in ("sip", "iax"):
         return error([f"Invalid type: {peer_type}"], account=account["name"])
     offline = {str(name) for name in account.get("phones_offline") or []}
-    busy = {str(c.info.get("agent")) for c in sbx.sim.all()
-            if not c.ended and c.account["name"] == account["name"]}
+    busy = {
+        str(c.info.get("agent"))
+        for c in sbx.sim.all()
+        if not c.ended and c.account["name"] == account["name"]
+    }
     results = {}
     for extension in account.get("extensions") or []:
         name = extension["name"]
         down = name in offline or simulator.agent_magic(name) == simulator.AGENT_OFFLINE
         results[name] = {
-            "username": name, "in_use": "1" if name in busy else "0", "ringing": "0",
-            "on_hold": "0", "limit": "1", "status": "UNKNOWN" if down else "OK (12 ms)",
-            "ip": "" if down else "127.0.0.1", "dnd_time": None,
+            "username": name,
+            "in_use": "1" if name in busy else "0",
+            "ringing": "0",
+            "on_hold": "0",
+            "limit": "1",
+            "status": "UNKNOWN" if down else "OK (12 ms)",
+            "ip": "" if down else "127.0.0.1",
+            "dnd_time": None,
         }
     body: dict[str, Any] = {"has_error": False, "messages": [], "results": results}
     if warnings:

@@ -23,8 +23,11 @@ from typing import Any
 from sandbox.simulator import Call
 
 DISPOSITIONS = {
-    "completed": "ANSWERED", "busy": "BUSY", "no_answer": "NO ANSWER",
-    "canceled": "CANCEL", "failed": "FAILED",
+    "completed": "ANSWERED",
+    "busy": "BUSY",
+    "no_answer": "NO ANSWER",
+    "canceled": "CANCEL",
+    "failed": "FAILED",
 }
 DEFAULT_QUEUE = "callcenter-queue"
 
@@ -39,11 +42,11 @@ def uniqueid(call: Call) -> str:
 
 
 def national(number: str, account: dict[str, Any]) -> str:
-    """"+40722000111" -> "0722000111" for the account's country (default 40, Romania)."""
+    """ "+40722000111" -> "0722000111" for the account's country (default 40, Romania)."""
     code = str(account.get("country_code") or "40")
     digits = re.sub(r"\D", "", number)
     if number.startswith("+") and digits.startswith(code):
-        return "0" + digits[len(code):]
+        return "0" + digits[len(code) :]
     return "00" + digits if number.startswith("+") else number
 
 
@@ -57,21 +60,32 @@ def render(call: Call, step: dict[str, Any]) -> dict[str, str] | None:
 def _outbound(call: Call, step: dict[str, Any]) -> dict[str, str] | None:
     account, info = call.account, call.info
     base = {
-        "event": "", "direction": "OUT", "project_id": str(account.get("project_id", "")),
+        "event": "",
+        "direction": "OUT",
+        "project_id": str(account.get("project_id", "")),
         "agent": str(info.get("agent", "")),
         "telephone": national(str(info.get("customer", "")), account),
-        "external_id": str(info.get("external_id") or ""), "uniqueid": uniqueid(call),
+        "external_id": str(info.get("external_id") or ""),
+        "uniqueid": uniqueid(call),
     }
     if step["event"] == "answer" and step["leg"] == "customer":
         if not account.get("while1_outbound_answer", True):
             return None
-        return {**base, "event": "dial_answer", "remote_number": "", "dnid": "",
-                "dnid_identifier": "", "contact_id": "", "queue": ""}
+        return {
+            **base,
+            "event": "dial_answer",
+            "remote_number": "",
+            "dnid": "",
+            "dnid_identifier": "",
+            "contact_id": "",
+            "queue": "",
+        }
     if step["event"] != "hangup":
         return None
     answered = call.legs.get("customer", {}).get("answered_at")
     return {
-        **base, "event": "outgoing_end",
+        **base,
+        "event": "outgoing_end",
         "disposition": DISPOSITIONS.get(step["status"], "FAILED"),
         "duration": str(round(step["time"] - call.created)),
         "billsec": str(round(step["time"] - answered) if answered else 0),
@@ -85,7 +99,8 @@ def _inbound(call: Call, step: dict[str, Any]) -> dict[str, str] | None:
         "project_id": str(account.get("project_id", "")),
         "queue": str(account.get("queue") or DEFAULT_QUEUE),
         "telephone": national(str(info.get("customer", "")), account),
-        "dnid": national(str(info.get("to", "")), account), "dnid_identifier": "",
+        "dnid": national(str(info.get("to", "")), account),
+        "dnid_identifier": "",
         "contact_id": str(lookup.get("id") or "") if isinstance(lookup, dict) else "",
     }
     answered = call.legs.get("agent", {}).get("answered_at")
@@ -97,18 +112,32 @@ def _inbound(call: Call, step: dict[str, Any]) -> dict[str, str] | None:
         return _answer_event(call, "queue_answer_end", common)
     waited = round(step["time"] - call.created)
     return {
-        "event": "missed_calls", "project_id": common["project_id"], "queue": common["queue"],
-        "queue_hold_time": str(waited), "telephone": common["telephone"],
-        "dnid": common["dnid"], "dnid_identifier": "", "contact_id": common["contact_id"],
-        "fail_reason": "queue_timeout", "explain_reason": "", "uniqueid": uniqueid(call),
+        "event": "missed_calls",
+        "project_id": common["project_id"],
+        "queue": common["queue"],
+        "queue_hold_time": str(waited),
+        "telephone": common["telephone"],
+        "dnid": common["dnid"],
+        "dnid_identifier": "",
+        "contact_id": common["contact_id"],
+        "fail_reason": "queue_timeout",
+        "explain_reason": "",
+        "uniqueid": uniqueid(call),
     }
 
 
 def _answer_event(call: Call, event: str, common: dict[str, str]) -> dict[str, str]:
     # The wiki's parameter order: event, direction, project_id, agent, remote_number, ...
     return {
-        "event": event, "direction": "IN", "project_id": common["project_id"],
-        "agent": str(call.info.get("agent", "")), "remote_number": "",
-        "telephone": common["telephone"], "dnid": common["dnid"], "dnid_identifier": "",
-        "contact_id": common["contact_id"], "queue": common["queue"], "uniqueid": uniqueid(call),
+        "event": event,
+        "direction": "IN",
+        "project_id": common["project_id"],
+        "agent": str(call.info.get("agent", "")),
+        "remote_number": "",
+        "telephone": common["telephone"],
+        "dnid": common["dnid"],
+        "dnid_identifier": "",
+        "contact_id": common["contact_id"],
+        "queue": common["queue"],
+        "uniqueid": uniqueid(call),
     }

@@ -109,8 +109,11 @@ def test_dialling_hanging_up_and_provisioning_through_the_product_are_audited(mo
     admin = APIClient()
     admin.force_authenticate(make_user("admin"))
     account = make_account()
-    admin.patch(f"/api/v1/pbx-accounts/{account.pk}/",
-                {"credentials": {"api_token": "brand-new-secret"}}, format="json")
+    admin.patch(
+        f"/api/v1/pbx-accounts/{account.pk}/",
+        {"credentials": {"api_token": "brand-new-secret"}},
+        format="json",
+    )
     summaries = list(AuditEntry.objects.order_by("id").values_list("summary", flat=True))
     assert any("dialled" in s for s in summaries)
     assert any("hung up" in s for s in summaries)

@@ -11,13 +11,25 @@ from tests.sandbox.harness import running_sandbox, wait_for
 
 
 def test_inbound_call_asks_the_lookup_url_first(sandbox_pbx, receiver):
-    account = sandbox_pbx.put_account({
-        "dialect": "while1", "api_token": sandbox_pbx.unique("t"),
-        "event_url": f"{receiver.url}/hooks/", "lookup_url": f"{receiver.url}/lookup/tok123/?",
-    })
-    reply = sandbox_pbx.http("POST", "/_sandbox/inbound", json_body={
-        "account": account["name"], "from": "+40722000111", "to": "+40212345678",
-        "extension": "101", "answer": True})
+    account = sandbox_pbx.put_account(
+        {
+            "dialect": "while1",
+            "api_token": sandbox_pbx.unique("t"),
+            "event_url": f"{receiver.url}/hooks/",
+            "lookup_url": f"{receiver.url}/lookup/tok123/?",
+        }
+    )
+    reply = sandbox_pbx.http(
+        "POST",
+        "/_sandbox/inbound",
+        json_body={
+            "account": account["name"],
+            "from": "+40722000111",
+            "to": "+40212345678",
+            "extension": "101",
+            "answer": True,
+        },
+    )
     assert reply.status == 201
     snap = sandbox_pbx.wait_call(reply.json()["call_id"])
     lookup = receiver.at("/lookup")[0]
@@ -34,11 +46,24 @@ def test_inbound_call_asks_the_lookup_url_first(sandbox_pbx, receiver):
 
 
 def test_missed_inbound_call(sandbox_pbx, receiver):
-    account = sandbox_pbx.put_account({"dialect": "sandbox", "api_token": sandbox_pbx.unique("t"),
-                                       "event_url": f"{receiver.url}/hooks/"})
-    call_id = sandbox_pbx.http("POST", "/_sandbox/inbound", json_body={
-        "account": account["name"], "from": "+40722000111", "to": "+40212345678",
-        "extension": "101", "answer": False}).json()["call_id"]
+    account = sandbox_pbx.put_account(
+        {
+            "dialect": "sandbox",
+            "api_token": sandbox_pbx.unique("t"),
+            "event_url": f"{receiver.url}/hooks/",
+        }
+    )
+    call_id = sandbox_pbx.http(
+        "POST",
+        "/_sandbox/inbound",
+        json_body={
+            "account": account["name"],
+            "from": "+40722000111",
+            "to": "+40212345678",
+            "extension": "101",
+            "answer": False,
+        },
+    ).json()["call_id"]
     sandbox_pbx.wait_call(call_id)
     got = [json.loads(e["body"]) for e in receiver.at("/hooks")]
     assert [e["event"] for e in got] == ["dial-in", "hangup"]
@@ -47,19 +72,39 @@ def test_missed_inbound_call(sandbox_pbx, receiver):
 
 
 def test_telphin_inbound_events(sandbox_pbx, receiver):
-    account = sandbox_pbx.put_account({
-        "dialect": "telphin", "client_id": sandbox_pbx.unique("c"), "client_secret": "s",
-        "extensions": [{"id": 175, "name": "000*099"}]})
-    form = urllib.parse.urlencode({"grant_type": "client_credentials",
-                                   "client_id": account["client_id"], "client_secret": "s"})
+    account = sandbox_pbx.put_account(
+        {
+            "dialect": "telphin",
+            "client_id": sandbox_pbx.unique("c"),
+            "client_secret": "s",
+            "extensions": [{"id": 175, "name": "000*099"}],
+        }
+    )
+    form = urllib.parse.urlencode(
+        {
+            "grant_type": "client_credentials",
+            "client_id": account["client_id"],
+            "client_secret": "s",
+        }
+    )
     access = sandbox_pbx.http("POST", "/telphin/oauth/token", data=form).json()["access_token"]
     for kind in ("dial-in", "answer", "hangup"):
-        sandbox_pbx.http("POST", "/telphin/api/ver1.0/extension/175/event/", json_body={
-            "url": f"{receiver.url}/hook", "method": "POST", "event_type": kind},
-            headers={"Authorization": f"Bearer {access}"})
-    call_id = sandbox_pbx.http("POST", "/_sandbox/inbound", json_body={
-        "account": account["name"], "from": "+79817654321", "to": "+74950000000",
-        "extension": "000*099"}).json()["call_id"]
+        sandbox_pbx.http(
+            "POST",
+            "/telphin/api/ver1.0/extension/175/event/",
+            json_body={"url": f"{receiver.url}/hook", "method": "POST", "event_type": kind},
+            headers={"Authorization": f"Bearer {access}"},
+        )
+    call_id = sandbox_pbx.http(
+        "POST",
+        "/_sandbox/inbound",
+        json_body={
+            "account": account["name"],
+            "from": "+79817654321",
+            "to": "+74950000000",
+            "extension": "000*099",
+        },
+    ).json()["call_id"]
     sandbox_pbx.wait_call(call_id)
     got = [dict(urllib.parse.parse_qsl(e["body"].decode())) for e in receiver.at("/hook")]
     assert [g["EventType"] for g in got] == ["dial-in", "answer", "hangup"]
@@ -72,8 +117,12 @@ def test_requests_since_and_health(sandbox_pbx):
     health = sandbox_pbx.http("GET", "/_sandbox/health").json()
     assert health["status"] == "ok"
     seq = max([e["seq"] for e in sandbox_pbx.requests()] or [0])
-    sandbox_pbx.http("POST", "/generic/originate", json_body={},
-                     headers={"Authorization": "Bearer secret-token-value"})
+    sandbox_pbx.http(
+        "POST",
+        "/generic/originate",
+        json_body={},
+        headers={"Authorization": "Bearer secret-token-value"},
+    )
     newer = sandbox_pbx.requests(since=seq)
     assert len(newer) == 1 and newer[0]["verdict"] == "refused" and newer[0]["status"] == 401
     assert "secret-token-value" not in json.dumps(newer)
@@ -91,8 +140,16 @@ def test_config_file_is_reread_and_reset(tmp_path):
     config = tmp_path / "sandbox.json"
     with running_sandbox(tmp_path, config=config) as sandbox:
         assert sandbox.http("GET", "/_sandbox/accounts").json() == []
-        config.write_text(json.dumps({"defaults": {"talk_time": 0.05}, "accounts": [
-            {"name": "from-file", "dialect": "sandbox", "api_token": "file-token"}]}))
+        config.write_text(
+            json.dumps(
+                {
+                    "defaults": {"talk_time": 0.05},
+                    "accounts": [
+                        {"name": "from-file", "dialect": "sandbox", "api_token": "file-token"}
+                    ],
+                }
+            )
+        )
         headers = {"Authorization": "Bearer file-token"}
         wait_for(lambda: sandbox.http("GET", "/generic/whoami", headers=headers).status == 200)
         config.write_text("{ broken")  # a half-saved edit keeps the last good accounts

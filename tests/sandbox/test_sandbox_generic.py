@@ -11,16 +11,25 @@ import pytest
 
 from tests.sandbox.harness import wait_for
 
-OUTBOUND = [("dial-in", "agent"), ("answer", "agent"), ("dial-out", "customer"),
-            ("answer", "customer"), ("hangup", "customer")]
+OUTBOUND = [
+    ("dial-in", "agent"),
+    ("answer", "agent"),
+    ("dial-out", "customer"),
+    ("answer", "customer"),
+    ("hangup", "customer"),
+]
 
 
 @pytest.fixture
 def account(sandbox_pbx, receiver):
-    return sandbox_pbx.put_account({
-        "dialect": "sandbox", "api_token": sandbox_pbx.unique("tok"),
-        "event_url": f"{receiver.url}/hooks/sandbox/", "signing_secret": "whsec",
-    })
+    return sandbox_pbx.put_account(
+        {
+            "dialect": "sandbox",
+            "api_token": sandbox_pbx.unique("tok"),
+            "event_url": f"{receiver.url}/hooks/sandbox/",
+            "signing_secret": "whsec",
+        }
+    )
 
 
 def auth(account):
@@ -28,8 +37,13 @@ def auth(account):
 
 
 def originate(sandbox_pbx, account, number="+40722000111", extension="101", **extra):
-    body = {"external_id": sandbox_pbx.unique("ext"), "number": number,
-            "extension": extension, "caller_name": "Ion", **extra}
+    body = {
+        "external_id": sandbox_pbx.unique("ext"),
+        "number": number,
+        "extension": extension,
+        "caller_name": "Ion",
+        **extra,
+    }
     return sandbox_pbx.http("POST", "/generic/originate", json_body=body, headers=auth(account))
 
 
@@ -62,9 +76,10 @@ def test_full_call_delivers_signed_events_in_order(sandbox_pbx, account, receive
     assert all(t["ok"] for e in snap["events"] for t in e["deliveries"])
 
 
-@pytest.mark.parametrize(("number", "status"), [("+40722000486", "busy"),
-                                                ("+40722000408", "no_answer"),
-                                                ("+40722000603", "busy")])
+@pytest.mark.parametrize(
+    ("number", "status"),
+    [("+40722000486", "busy"), ("+40722000408", "no_answer"), ("+40722000603", "busy")],
+)
 def test_magic_numbers(sandbox_pbx, account, receiver, number, status):
     call_id = originate(sandbox_pbx, account, number=number).json()["call_id"]
     sandbox_pbx.wait_call(call_id)
@@ -89,8 +104,14 @@ def test_refusals(sandbox_pbx, account):
 
 
 def test_hangup_during_the_call(sandbox_pbx, receiver):
-    account = sandbox_pbx.put_account({"dialect": "sandbox", "api_token": sandbox_pbx.unique("t"),
-                                       "event_url": f"{receiver.url}/hooks/", "talk_time": 30})
+    account = sandbox_pbx.put_account(
+        {
+            "dialect": "sandbox",
+            "api_token": sandbox_pbx.unique("t"),
+            "event_url": f"{receiver.url}/hooks/",
+            "talk_time": 30,
+        }
+    )
     call_id = originate(sandbox_pbx, account).json()["call_id"]
     wait_for(lambda: sandbox_pbx.call(call_id)["state"] == "answered")
     reply = sandbox_pbx.http("POST", f"/generic/calls/{call_id}/hangup", headers=auth(account))
@@ -98,8 +119,10 @@ def test_hangup_during_the_call(sandbox_pbx, receiver):
     snap = sandbox_pbx.wait_call(call_id)
     assert snap["reason"] == "Hung up through the API."
     assert "x-pbx-signature" not in receiver.at("/hooks")[0]["headers"]  # no signing secret
-    assert sandbox_pbx.http("POST", "/generic/calls/sbx-nope/hangup",
-                            headers=auth(account)).status == 404
+    assert (
+        sandbox_pbx.http("POST", "/generic/calls/sbx-nope/hangup", headers=auth(account)).status
+        == 404
+    )
 
 
 def test_receiver_failures_are_retried(sandbox_pbx, account, receiver):

@@ -15,18 +15,30 @@ API = "/telphin/api/ver1.0"
 
 @pytest.fixture
 def account(sandbox_pbx):
-    return sandbox_pbx.put_account({
-        "dialect": "telphin", "client_id": sandbox_pbx.unique("app"), "client_secret": "cs-1",
-        "extensions": [{"id": 175, "name": "000*099"}, {"id": 176, "name": "000*100"}],
-    })
+    return sandbox_pbx.put_account(
+        {
+            "dialect": "telphin",
+            "client_id": sandbox_pbx.unique("app"),
+            "client_secret": "cs-1",
+            "extensions": [{"id": 175, "name": "000*099"}, {"id": 176, "name": "000*100"}],
+        }
+    )
 
 
 def token(sandbox_pbx, account, secret=None):
-    form = urllib.parse.urlencode({"grant_type": "client_credentials",
-                                   "client_id": account["client_id"],
-                                   "client_secret": secret or account["client_secret"]})
-    return sandbox_pbx.http("POST", "/telphin/oauth/token", data=form,
-                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+    form = urllib.parse.urlencode(
+        {
+            "grant_type": "client_credentials",
+            "client_id": account["client_id"],
+            "client_secret": secret or account["client_secret"],
+        }
+    )
+    return sandbox_pbx.http(
+        "POST",
+        "/telphin/oauth/token",
+        data=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
 
 
 def bearer(sandbox_pbx, account):
@@ -39,10 +51,12 @@ def test_token_flow_and_extensions(sandbox_pbx, account):
     body = reply.json()
     assert body["token_type"] == "bearer" and body["expires_in"] == 3600
     assert token(sandbox_pbx, account, secret="wrong").status == 401
-    extensions = sandbox_pbx.http("GET", f"{API}/client/@me/extension/",
-                                  headers={"Authorization": f"Bearer {body['access_token']}"})
-    assert [(e["id"], e["name"]) for e in extensions.json()] == [(175, "000*099"),
-                                                                 (176, "000*100")]
+    extensions = sandbox_pbx.http(
+        "GET",
+        f"{API}/client/@me/extension/",
+        headers={"Authorization": f"Bearer {body['access_token']}"},
+    )
+    assert [(e["id"], e["name"]) for e in extensions.json()] == [(175, "000*099"), (176, "000*100")]
 
 
 def test_401_without_or_with_expired_token(sandbox_pbx, account):
@@ -59,8 +73,11 @@ def test_401_without_or_with_expired_token(sandbox_pbx, account):
 def test_event_subscription_crud(sandbox_pbx, account):
     headers = bearer(sandbox_pbx, account)
     base = f"{API}/extension/175/event/"
-    sub = {"url": "https://somehost.com/fordel/show.php?myid=175", "method": "GET",
-           "event_type": "dial-out"}
+    sub = {
+        "url": "https://somehost.com/fordel/show.php?myid=175",
+        "method": "GET",
+        "event_type": "dial-out",
+    }
     created = sandbox_pbx.http("POST", base, json_body=sub, headers=headers)
     assert created.status == 201
     event_id = created.json()["id"]
@@ -82,17 +99,30 @@ def test_event_subscription_crud(sandbox_pbx, account):
 
 def subscribe(sandbox_pbx, headers, receiver, method):
     for event_type in ("dial-in", "dial-out", "answer", "hangup"):
-        sub = {"url": f"{receiver.url}/hook/{event_type}?myid=175", "method": method,
-               "event_type": event_type}
-        assert sandbox_pbx.http("POST", f"{API}/extension/175/event/", json_body=sub,
-                                headers=headers).status == 201
+        sub = {
+            "url": f"{receiver.url}/hook/{event_type}?myid=175",
+            "method": method,
+            "event_type": event_type,
+        }
+        assert (
+            sandbox_pbx.http(
+                "POST", f"{API}/extension/175/event/", json_body=sub, headers=headers
+            ).status
+            == 201
+        )
 
 
 def callback(sandbox_pbx, headers, dst="+79817654321"):
-    body = {"src_num": ["000*099"], "dst_num": dst, "caller_id_name": "Shop",
-            "caller_id_number": "+74950000000", "call_twice": False}
-    return sandbox_pbx.http("POST", f"{API}/extension/175/callback/", json_body=body,
-                            headers=headers)
+    body = {
+        "src_num": ["000*099"],
+        "dst_num": dst,
+        "caller_id_name": "Shop",
+        "caller_id_number": "+74950000000",
+        "call_twice": False,
+    }
+    return sandbox_pbx.http(
+        "POST", f"{API}/extension/175/callback/", json_body=body, headers=headers
+    )
 
 
 def fields(entry):
@@ -115,8 +145,9 @@ def test_callback_sends_events_in_order(sandbox_pbx, account, receiver, method):
     got = [fields(e) for e in receiver.at("/hook")]
     # "Calling itself": no dial-in for the agent's own extension.
     assert [g["EventType"] for g in got] == ["dial-out", "answer", "hangup"]
-    assert all(e["method"] == method and e["query"].get("myid") == "175"
-               for e in receiver.at("/hook"))
+    assert all(
+        e["method"] == method and e["query"].get("myid") == "175" for e in receiver.at("/hook")
+    )
     # The live shapes: CallID is the callback's id, CallAPIID the same hex dashed after digits.
     assert {g["CallID"] for g in got} == {call_id}
     assert {g["CallAPIID"] for g in got} == {f"3584709739-{uuid.UUID(call_id)}"}
@@ -126,7 +157,8 @@ def test_callback_sends_events_in_order(sandbox_pbx, account, receiver, method):
     assert len({g["CallBackID"] for g in got}) == 1
     assert {g["CallFlow"] for g in got} == {"out"}
     assert got[0]["CalledNumber"] == "+79817654321" and (
-        got[0]["CallerExtension"] == "000*099@sipproxy.telphin.ru")
+        got[0]["CallerExtension"] == "000*099@sipproxy.telphin.ru"
+    )
     assert got[2]["CallStatus"] == "ANSWER" and int(got[2]["Duration"]) > 0
     assert int(got[0]["EventTime"]) <= int(got[1]["EventTime"]) <= int(got[2]["EventTime"])
 
@@ -143,35 +175,59 @@ def test_busy_customer_ends_with_busy(sandbox_pbx, account, receiver):
 
 def test_callback_validation(sandbox_pbx, account):
     headers = bearer(sandbox_pbx, account)
-    bad = sandbox_pbx.http("POST", f"{API}/extension/175/callback/",
-                           json_body={"src_num": "000*099", "dst_num": "1"}, headers=headers)
+    bad = sandbox_pbx.http(
+        "POST",
+        f"{API}/extension/175/callback/",
+        json_body={"src_num": "000*099", "dst_num": "1"},
+        headers=headers,
+    )
     assert bad.status == 400
-    unknown = sandbox_pbx.http("POST", f"{API}/extension/1/callback/",
-                               json_body={"src_num": ["1"], "dst_num": "1"}, headers=headers)
+    unknown = sandbox_pbx.http(
+        "POST",
+        f"{API}/extension/1/callback/",
+        json_body={"src_num": ["1"], "dst_num": "1"},
+        headers=headers,
+    )
     assert unknown.status == 404
 
 
 def test_extensions_come_page_by_page(sandbox_pbx):
     many = [{"id": 1000 + i, "name": f"000*{100 + i}"} for i in range(5)]
     many.append({"id": 2000, "name": "000*001", "type": "ivr"})
-    account = sandbox_pbx.put_account({"dialect": "telphin", "client_id": sandbox_pbx.unique("a"),
-                                       "client_secret": "cs", "extensions": many})
+    account = sandbox_pbx.put_account(
+        {
+            "dialect": "telphin",
+            "client_id": sandbox_pbx.unique("a"),
+            "client_secret": "cs",
+            "extensions": many,
+        }
+    )
     headers = bearer(sandbox_pbx, account)
 
     def page(number):
         query = f"type=phone&status=active&per_page=2&page={number}"
-        return sandbox_pbx.http("GET", f"{API}/client/@me/extension/?{query}",
-                                headers=headers).json()
+        return sandbox_pbx.http(
+            "GET", f"{API}/client/@me/extension/?{query}", headers=headers
+        ).json()
 
     assert [[e["id"] for e in page(n)] for n in (1, 2, 3, 4)] == [
-        [1000, 1001], [1002, 1003], [1004], []]
+        [1000, 1001],
+        [1002, 1003],
+        [1004],
+        [],
+    ]
 
 
 def test_current_calls_lists_a_live_call_and_delete_ends_it(sandbox_pbx, receiver):
-    account = sandbox_pbx.put_account({
-        "dialect": "telphin", "client_id": sandbox_pbx.unique("app"), "client_secret": "cs-1",
-        "extensions": [{"id": 175, "name": "000*099"}], "talk_time": 30,
-    })
+    account = sandbox_pbx.put_account(
+        {
+            "dialect": "telphin",
+            "client_id": sandbox_pbx.unique("app"),
+            "client_secret": "cs-1",
+            "extensions": [{"id": 175, "name": "000*099"}],
+            "talk_time": 30,
+        }
+    )
     headers = bearer(sandbox_pbx, account)
     subscribe(sandbox_pbx, headers, receiver, "POST")
     call_id = callback(sandbox_pbx, headers).json()["call_id"]
@@ -192,13 +248,20 @@ def test_current_calls_lists_a_live_call_and_delete_ends_it(sandbox_pbx, receive
 def test_webhooks_registered_before_a_restart_keep_coming(sandbox_pbx, receiver):
     """The real Telphin keeps an extension's subscriptions; the sandbox forgets its own on
     restart, so the demo's config names the webhook its admin registered once."""
-    account = sandbox_pbx.put_account({
-        "dialect": "telphin", "client_id": sandbox_pbx.unique("app"), "client_secret": "cs-1",
-        "extensions": [{"id": 175, "name": "000*099"}],
-        "registered_webhook": f"{receiver.url}/kept",
-    })
+    account = sandbox_pbx.put_account(
+        {
+            "dialect": "telphin",
+            "client_id": sandbox_pbx.unique("app"),
+            "client_secret": "cs-1",
+            "extensions": [{"id": 175, "name": "000*099"}],
+            "registered_webhook": f"{receiver.url}/kept",
+        }
+    )
     assert callback(sandbox_pbx, bearer(sandbox_pbx, account)).status == 201
     wait_for(lambda: len(receiver.at("/kept")) >= 3)
     assert [fields(e)["EventType"] for e in receiver.at("/kept")] == [
-        "dial-out", "answer", "hangup"]
+        "dial-out",
+        "answer",
+        "hangup",
+    ]
     assert {e["method"] for e in receiver.at("/kept")} == {"POST"}

@@ -21,21 +21,35 @@ PHP_QUERY = (
     "&data%5Bvars%5D%5BBACKEND_LINK%5D=https%3A%2F%2Fcrm.example.com%2F%3Fchange_this_url%3D1234"
 )
 PHP_HASH = "3ebf0c334b07dd1b492d7c96540dbbbf"
-PARAMS = {"data": {
-    "project_id": 1, "caller_id": "0123456789", "caller_id_name": "John Doe", "type": "queue",
-    "destination": "test-queue", "external_id": "asdf1234", "async": 1,
-    "outbound_number": "+40212345678", "outbound_trunk": "default-trunk",
-    "vars": {"SKIP_WELCOME": 1, "SKIP_WE_ARE_RECORDING": 1, "SKIP_ENTER_QUEUE": 0,
-             "BACKEND_LINK": "https://crm.example.com/?change_this_url=1234"},
-}, "api_hash": PHP_HASH}
+PARAMS = {
+    "data": {
+        "project_id": 1,
+        "caller_id": "0123456789",
+        "caller_id_name": "John Doe",
+        "type": "queue",
+        "destination": "test-queue",
+        "external_id": "asdf1234",
+        "async": 1,
+        "outbound_number": "+40212345678",
+        "outbound_trunk": "default-trunk",
+        "vars": {
+            "SKIP_WELCOME": 1,
+            "SKIP_WE_ARE_RECORDING": 1,
+            "SKIP_ENTER_QUEUE": 0,
+            "BACKEND_LINK": "https://crm.example.com/?change_this_url=1234",
+        },
+    },
+    "api_hash": PHP_HASH,
+}
 URL = "/while1/api/originate-call"
 
 
 @pytest.fixture
 def signed(sandbox_pbx):
     """An account with an api_key, as the vendor's Settings :: Parameters page issues it."""
-    return sandbox_pbx.put_account({"dialect": "while1", "api_token": "tok-" + "x" * 20,
-                                    "api_key": "k3y", "project_id": 1})
+    return sandbox_pbx.put_account(
+        {"dialect": "while1", "api_token": "tok-" + "x" * 20, "api_key": "k3y", "project_id": 1}
+    )
 
 
 def auth(account):
@@ -45,8 +59,11 @@ def auth(account):
 def test_json_with_php_hash_is_accepted(sandbox_pbx, signed):
     reply = sandbox_pbx.http("POST", URL, json_body=PARAMS, headers=auth(signed))
     assert reply.status == 200
-    assert reply.json() == {"has_error": False, "messages": [],
-                            "results": ["Call successfully originated for queue: test-queue"]}
+    assert reply.json() == {
+        "has_error": False,
+        "messages": [],
+        "results": ["Call successfully originated for queue: test-queue"],
+    }
 
 
 @pytest.mark.parametrize("method", ["POST", "GET"])
@@ -64,8 +81,12 @@ def test_one_changed_byte_breaks_the_hash(sandbox_pbx, signed):
     tampered = copy.deepcopy(PARAMS)
     tampered["data"]["caller_id_name"] = "John Dof"
     reply = sandbox_pbx.http("POST", URL, json_body=tampered, headers=auth(signed))
-    assert reply.json() == {"has_error": True, "messages": ["Hash does not match"],
-                            "pagination": [], "results": []}
+    assert reply.json() == {
+        "has_error": True,
+        "messages": ["Hash does not match"],
+        "pagination": [],
+        "results": [],
+    }
 
 
 def test_missing_bearer_is_token_does_not_match(sandbox_pbx, signed):
@@ -77,8 +98,14 @@ def test_missing_bearer_is_token_does_not_match(sandbox_pbx, signed):
 
 
 def test_legacy_username_password_warns(sandbox_pbx):
-    account = sandbox_pbx.put_account({"dialect": "while1", "api_token": "t-legacy-1",
-                                       "api_username": "usr", "api_password": "pw"})
+    account = sandbox_pbx.put_account(
+        {
+            "dialect": "while1",
+            "api_token": "t-legacy-1",
+            "api_username": "usr",
+            "api_password": "pw",
+        }
+    )
     body = {"api_username": "usr", "api_password": "pw", "data": {**PARAMS["data"]}}
     reply = sandbox_pbx.http("POST", URL, json_body=body).json()
     assert reply["has_error"] is False
@@ -89,32 +116,43 @@ def test_legacy_username_password_warns(sandbox_pbx):
 
 
 def plain(sandbox_pbx, **extra):
-    return sandbox_pbx.put_account({"dialect": "while1", "api_token": sandbox_pbx.unique("t"),
-                                    **extra})
+    return sandbox_pbx.put_account(
+        {"dialect": "while1", "api_token": sandbox_pbx.unique("t"), **extra}
+    )
 
 
 def originate(sandbox_pbx, account, timeout=5.0, **data):
-    fields = {"project_id": 1, "caller_id": "+40722000111", "caller_id_name": "Ion",
-              "type": "user", "destination": "101", "external_id": sandbox_pbx.unique("e"),
-              **data}
-    return sandbox_pbx.http("POST", URL, json_body={"data": fields}, headers=auth(account),
-                            timeout=timeout)
+    fields = {
+        "project_id": 1,
+        "caller_id": "+40722000111",
+        "caller_id_name": "Ion",
+        "type": "user",
+        "destination": "101",
+        "external_id": sandbox_pbx.unique("e"),
+        **data,
+    }
+    return sandbox_pbx.http(
+        "POST", URL, json_body={"data": fields}, headers=auth(account), timeout=timeout
+    )
 
 
 def test_mandatory_fields_and_project(sandbox_pbx):
     account = plain(sandbox_pbx, project_id=7)
-    reply = sandbox_pbx.http("POST", URL, json_body={"data": {"caller_id": "1"}},
-                             headers=auth(account)).json()
+    reply = sandbox_pbx.http(
+        "POST", URL, json_body={"data": {"caller_id": "1"}}, headers=auth(account)
+    ).json()
     assert "Missing mandatory parameter: project_id" in reply["messages"]
     assert originate(sandbox_pbx, account, project_id=1).json()["messages"] == [
-        "Invalid Project. Check if pbx project exists"]
+        "Invalid Project. Check if pbx project exists"
+    ]
     assert originate(sandbox_pbx, account, project_id=7, type="bogus").json()["has_error"]
 
 
 def test_offline_agent_and_refusing_trunk(sandbox_pbx):
     account = plain(sandbox_pbx)
     assert originate(sandbox_pbx, account, destination="999").json()["messages"] == [
-        "User is not online"]
+        "User is not online"
+    ]
     refused = originate(sandbox_pbx, account, caller_id="+40722000500").json()
     assert refused["has_error"] and "refused" in refused["messages"][0]
 
@@ -130,8 +168,12 @@ def test_async_0_holds_until_the_agent_answers(sandbox_pbx):
 def test_async_0_reports_an_agent_who_never_answers(sandbox_pbx):
     account = plain(sandbox_pbx, ring_timeout=0.3)
     reply = originate(sandbox_pbx, account, destination="998", **{"async": 0}).json()
-    assert reply == {"has_error": True, "messages": ["User did not answer"], "pagination": [],
-                     "results": []}
+    assert reply == {
+        "has_error": True,
+        "messages": ["User did not answer"],
+        "pagination": [],
+        "results": [],
+    }
 
 
 def test_magic_504_never_answers_in_time(sandbox_pbx):
