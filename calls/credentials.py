@@ -29,7 +29,7 @@ def check_credentials(vendor: str, given: dict[str, str], stored: list[str]) -> 
         if field.required and not given.get(field.name) and field.name not in stored:
             errors[field.name] = _("%(vendor)s needs %(label)s.") % {
                 "vendor": Vendor(vendor).label,
-                "label": field.label,
+                "label": _(field.label),
             }
     return errors
 

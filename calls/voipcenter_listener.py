@@ -23,6 +23,7 @@ from typing import Any
 from django.db import close_old_connections, connection
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from calls.models import (
     Agent,
@@ -143,7 +144,10 @@ class AccountStream(threading.Thread):
                 except Exception as exc:  # the database, mostly: retried like a lost stream
                     log.exception("VoipCenter account %s stream failed", self.account_id)
                     close_old_connections()
-                    ended = Ended(f"pbxportal could not keep a message: {type(exc).__name__}")
+                    ended = Ended(
+                        gettext("pbxportal could not keep a message: %(error)s")
+                        % {"error": type(exc).__name__}
+                    )
                 if self.stop.is_set():
                     break
                 attempt = 1 if time.monotonic() - started >= STEADY else attempt + 1
@@ -162,7 +166,7 @@ class AccountStream(threading.Thread):
         close_old_connections()
         account = PbxAccount.objects.filter(pk=self.account_id).first()
         if account is None:
-            return Ended("The PBX account is gone.")
+            return Ended(gettext("The PBX account is gone."))
         record(self.account_id, StreamState.CONNECTING)
         try:
             login = adapter_of(account).stream_login()
@@ -215,4 +219,4 @@ class Listener:
         finally:
             for account_id in list(self.streams):
                 self._end(account_id)
-                record(account_id, StreamState.DISCONNECTED, "The stream process stopped.")
+                record(account_id, StreamState.DISCONNECTED, gettext("The stream process stopped."))

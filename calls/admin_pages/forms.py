@@ -71,7 +71,7 @@ def credential_inputs() -> dict[str, forms.Field]:
             else forms.TextInput(attrs=attrs)
         )
         inputs[CREDENTIAL_PREFIX + name] = forms.CharField(
-            label=spec.label, required=False, widget=widget, strip=True
+            label=_(spec.label), required=False, widget=widget, strip=True
         )
     return inputs
 

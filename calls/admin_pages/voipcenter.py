@@ -106,7 +106,8 @@ def stream_status(account: PbxAccount) -> str:
             format_html(
                 "{}: {}",
                 _("Last error at %(when)s") % {"when": _when(stream.last_error_at)},
-                stream.last_error,
+                # stored by the stream process in the server's language: ours are translated
+                _(stream.last_error),
             )
         )
     return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))

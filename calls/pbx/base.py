@@ -49,7 +49,7 @@ class CredentialField:
     """One credential a vendor needs. All are write-only once stored."""
 
     name: str
-    label: str
+    label: str  # English, marked with gettext_noop: translate it where it is shown
     secret: bool = True
     required: bool = True
 

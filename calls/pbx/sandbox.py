@@ -24,6 +24,7 @@ from calls.pbx.base import (
 from calls.pbx.generic import GenericEvents
 from calls.pbx.http import send
 from calls.pbx.words import gettext as _
+from calls.pbx.words import gettext_noop
 
 
 def _reply(response: requests.Response) -> dict[str, Any]:
@@ -37,7 +38,7 @@ def _reply(response: requests.Response) -> dict[str, Any]:
 class SandboxAdapter(GenericEvents, PbxAdapter):
     vendor = "sandbox"
     label = "Sandbox PBX"
-    credential_fields = (CredentialField("api_token", "API token"),)
+    credential_fields = (CredentialField("api_token", gettext_noop("API token")),)
     can_hangup = True
 
     def _url(self, path: str) -> str:

@@ -52,7 +52,7 @@ from calls.pbx.telphin.resources import (
     subscription_from,
 )
 from calls.pbx.words import gettext as _
-from calls.pbx.words import ngettext
+from calls.pbx.words import gettext_noop, ngettext
 
 log = logging.getLogger("calls.pbx.telphin")
 
@@ -66,8 +66,8 @@ class TelphinAdapter(PbxAdapter):
     vendor: ClassVar[str] = "telphin"
     label: ClassVar[str] = "Telphin"
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (
-        CredentialField("client_id", "Application ID (client_id)", secret=False),
-        CredentialField("client_secret", "Application secret (client_secret)"),
+        CredentialField("client_id", gettext_noop("Application ID (client_id)"), secret=False),
+        CredentialField("client_secret", gettext_noop("Application secret (client_secret)")),
     )
     # Through the agent's extension's current-calls resource (docs/vendors/telphin.md).
     can_hangup: ClassVar[bool] = True

@@ -50,7 +50,7 @@ from calls.pbx.voipcenter.notify import STREAM_METHOD, parse_notify
 from calls.pbx.voipcenter.reply import MAY_RING, Reply, VoipCenterRefused, items, read_reply
 from calls.pbx.voipcenter.switches import DID_ROUTE_LETTERS, Did, Indicator, dids, indicators
 from calls.pbx.words import gettext as _
-from calls.pbx.words import ngettext
+from calls.pbx.words import gettext_noop, ngettext
 
 DEFAULT_BASE_URL = "https://pbxonline.be"
 # The websocket server voipcenter-hacs connects to (Socket.IO over https, then wss).
@@ -157,13 +157,17 @@ class VoipCenterAdapter(GenericEvents, PbxAdapter):
     vendor = "voipcenter"
     label = "VoipCenter"
     credential_fields = (
-        CredentialField("api_id", "API ID", secret=False),
-        CredentialField("customer_number", "customer number (klantnummer)", secret=False),
-        CredentialField("password", "customer password"),
-        CredentialField("private_key", "private API key"),
+        CredentialField("api_id", gettext_noop("API ID"), secret=False),
+        CredentialField(
+            "customer_number", gettext_noop("customer number (klantnummer)"), secret=False
+        ),
+        CredentialField("password", gettext_noop("customer password")),
+        CredentialField("private_key", gettext_noop("private API key")),
         # The websocket add-on's user: without it there is no live stream, only call history.
-        CredentialField("ws_user", "websocket user", secret=False, required=False),
-        CredentialField("ws_url", "websocket server URL", secret=False, required=False),
+        CredentialField("ws_user", gettext_noop("websocket user"), secret=False, required=False),
+        CredentialField(
+            "ws_url", gettext_noop("websocket server URL"), secret=False, required=False
+        ),
     )
 
     def __init__(
@@ -316,7 +320,7 @@ class VoipCenterAdapter(GenericEvents, PbxAdapter):
     def _credentials(self) -> Mapping[str, str]:
         creds = self.config.credentials
         missing = [
-            str(f.label) for f in self.credential_fields if f.required and not creds.get(f.name)
+            _(f.label) for f in self.credential_fields if f.required and not creds.get(f.name)
         ]
         if missing:
             raise PbxError(

@@ -41,6 +41,7 @@ from calls.pbx.while1 import events
 from calls.pbx.while1 import presence as users_status
 from calls.pbx.while1.replies import json_reply, problem, texts_of
 from calls.pbx.words import gettext as _
+from calls.pbx.words import gettext_noop
 
 log = logging.getLogger("calls.pbx.while1")
 
@@ -93,9 +94,9 @@ class While1Adapter(GenericEvents, PbxAdapter):
     vendor = "while1"
     label = "While1 Voice"
     credential_fields = (
-        CredentialField("api_token", "API token"),
+        CredentialField("api_token", gettext_noop("API token")),
         # The overview calls api_key optional: without it requests carry no api_hash.
-        CredentialField("api_key", "API key (for the request hash)", required=False),
+        CredentialField("api_key", gettext_noop("API key (for the request hash)"), required=False),
     )
 
     # --- outbound ---
