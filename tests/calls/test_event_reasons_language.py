@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
+from calls.event_service import apply_event
 from calls.models import Call
+from calls.pbx.base import Direction, EventKind, HangupOutcome, NormalizedEvent
+from calls.pbx.telphin import events as telphin_events
 from calls.services import start_call
 from tests.events import apply_queued
 from tests.factories import make_agent, make_project
@@ -60,3 +63,19 @@ def test_the_pbxs_own_words_stay_as_the_pbx_wrote_them(client, originate_queue):
     query = END + "telephone=0722000486&disposition=BUSY&hangup_cause=User+busy+(17)"
     while1_sends(client, call, query)
     assert call.failure_reason == "User busy (17)"
+
+
+def test_telphins_reason_reads_in_the_agents_language(originate_queue):
+    call = placed_in("ru", "+40722000486")
+    busy = NormalizedEvent(
+        kind=EventKind.HANGUP,
+        dedupe_key="telphin:busy:1",
+        external_id=str(call.external_id),
+        direction=Direction.OUTBOUND,
+        outcome=HangupOutcome.BUSY,
+        reason=telphin_events.REASONS["BUSY"],
+        leg="customer",
+    )
+    apply_event(project=call.project, vendor="telphin", event=busy)
+    call.refresh_from_db()
+    assert (call.status, call.failure_reason) == ("busy", "занято")

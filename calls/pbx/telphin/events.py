@@ -24,6 +24,7 @@ from calls.pbx.base import (
     InboundRequest,
     NormalizedEvent,
 )
+from calls.pbx.words import gettext_noop
 
 KINDS = {
     "dial-in": EventKind.DIAL_IN,
@@ -47,12 +48,15 @@ OUTCOMES = {
     "CHANUNAVAIL": HangupOutcome.FAILED,
 }
 
+# Ours, in English: applied in the language the call was placed in (calls/event_service.py).
 REASONS = {
-    "BUSY": "busy",
-    "NOANSWER": "no answer",
-    "CANCEL": "caller hung up before the answer",
-    "CONGESTION": "congestion: the number was not recognised or the route is overloaded",
-    "CHANUNAVAIL": "channel unavailable: the phone is not registered",
+    "BUSY": gettext_noop("busy"),
+    "NOANSWER": gettext_noop("no answer"),
+    "CANCEL": gettext_noop("caller hung up before the answer"),
+    "CONGESTION": gettext_noop(
+        "congestion: the number was not recognised or the route is overloaded"
+    ),
+    "CHANUNAVAIL": gettext_noop("channel unavailable: the phone is not registered"),
 }
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -148,7 +152,7 @@ def _outcome(fields: dict[str, str]) -> tuple[HangupOutcome | None, str]:
     status = fields.get("CallStatus", "").strip().upper()
     bridged = fields.get("Bridged", "").strip().lower()
     if bridged == "no":
-        return HangupOutcome.NO_ANSWER, "nobody picked up (Bridged=no)"
+        return HangupOutcome.NO_ANSWER, gettext_noop("nobody picked up (Bridged=no)")
     if bridged == "yes":
         return HangupOutcome.COMPLETED, ""
     return OUTCOMES.get(status), REASONS.get(status, status if status not in OUTCOMES else "")
