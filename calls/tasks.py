@@ -31,8 +31,10 @@ def originate(self, call_id: int) -> str:
 @shared_task(name="calls.housekeeping")
 def housekeeping() -> dict[str, int]:
     """Every minute (beat): close calls the PBX left hanging or no worker took, flag
-    PBXs gone silent, trim the webhook log, report events waiting for the applier."""
+    PBXs gone silent, trim the webhook log, report events waiting for the applier, hash
+    API tokens DRF's admin or drf_create_token stored in plain text."""
     from calls import housekeeping as care
+    from calls.api.tokens import hash_stored_tokens
 
     closed = care.close_stuck_calls()
     silent = care.flag_silent_pbxs()
@@ -43,6 +45,7 @@ def housekeeping() -> dict[str, int]:
         "silent": len(silent),
         "webhook_log_purged": care.purge_webhook_log(),
         "events_waiting": care.check_event_backlog(),
+        "api_tokens_hashed": hash_stored_tokens(),
     }
 
 

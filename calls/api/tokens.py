@@ -2,10 +2,11 @@
 
 DRF's Token keeps its key in one 40-character column (its primary key); a hashed key is
 HASHED_PREFIX + 38 hex digits of SHA-256 (152 bits), so the column and its index stay as
-they are (no migration). A token is shown once, when issued. Rows written before hashing
-(plain 40-hex keys from drf_create_token or the admin) still authenticate until
-``manage.py hash_api_tokens`` hashes them in place; a presented value that looks like a
-hash is never taken for a plain key, so what the table holds lets nobody in.
+they are. A token is shown once, when issued. Plain rows (from before hashing: migration
+0017 hashed those; or made since by DRF's admin page or drf_create_token) still
+authenticate until hashed in place: housekeeping does it every minute, as does
+``manage.py hash_api_tokens``. A presented value that looks like a hash is never taken for
+a plain key, so what the table holds lets nobody in.
 """
 
 from __future__ import annotations

@@ -58,3 +58,13 @@ def test_the_commands_issue_and_hash():
     out = io.StringIO()
     call_command("hash_api_tokens", stdout=out)
     assert "1" in out.getvalue()
+
+
+def test_a_token_made_in_the_admin_or_by_drf_create_token_is_hashed_within_a_minute():
+    from calls.tasks import housekeeping
+
+    agent = make_agent()
+    plain = Token.objects.create(user=agent.user).key  # DRF's own ways store it plain
+    assert housekeeping()["api_tokens_hashed"] == 1
+    assert Token.objects.get(user=agent.user).key.startswith(HASHED_PREFIX)
+    assert _get(plain) == 200
