@@ -101,11 +101,14 @@ def _race(transport, folder, count: int) -> tuple[int, list[str]]:
         "control_folder": str(folder / "control"),
     }
     received, errors = [], []
-    sent = threading.Event()
+    sent, declared = threading.Event(), threading.Event()
 
     def worker() -> None:
         with Connection("filesystem://", transport=transport, transport_options=options) as c:
             queue = c.SimpleQueue("race")
+            # Declaring rewrites the exchange table the sender reads: the race under test is
+            # the messages', so the sender starts once the worker has declared.
+            declared.set()
             deadline = time.monotonic() + 30
             while len(received) + len(errors) < count and time.monotonic() < deadline:
                 try:
@@ -122,6 +125,7 @@ def _race(transport, folder, count: int) -> tuple[int, list[str]]:
 
     thread = threading.Thread(target=worker)
     thread.start()
+    declared.wait(timeout=30)
     with Connection("filesystem://", transport=transport, transport_options=options) as conn:
         queue = conn.SimpleQueue("race")
         for n in range(count):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from calls import live
 from calls.models import Agent, Call, Callback, CallDirection, CallStatus
 from contacts.models import ContactPhone
 from tests.e2e.axe import violations
@@ -58,6 +59,14 @@ def check_page(page, product, path: str, name: str) -> list[str]:
         problems += [f"{path} {label}: {v}" for v in violations(page)]
         shot(page, f"{name}-{label}", full_page=True)
     return problems
+
+
+def told_by_the_pbx(**fields) -> Call:
+    """A call change the applier would make: stored, then published to the live pages
+    (with Redis configured they hear of changes only through it)."""
+    call = Call.objects.create(**fields)
+    live.publish(call)
+    return call
 
 
 def a_call_of(username: str) -> Call:
@@ -139,7 +148,7 @@ def test_on_a_phone_a_tap_shows_the_card_at_once_and_it_stays_in_sight_while_the
     page.click("#wrap-up button.skip-wrap-up")
     expect(page.locator("#wrap-up")).to_have_count(0)
     # A longer conversation, told by the PBX through the database: the card stays on top.
-    call = Call.objects.create(
+    call = told_by_the_pbx(
         project=ana.project,
         agent=ana,
         direction=CallDirection.INBOUND,
@@ -164,6 +173,7 @@ def test_on_a_phone_a_tap_shows_the_card_at_once_and_it_stays_in_sight_while_the
     Call.objects.filter(pk=call.pk).update(
         status=CallStatus.COMPLETED, ended_at=now, updated_at=now
     )
+    live.publish(Call.objects.get(pk=call.pk))  # as the applier does after a change
     expect(page.locator("#wrap-up")).to_be_visible(timeout=10_000)
     page.select_option("#wrap-up select[name=disposition]", label="Interested")
     page.fill("#wrap-up textarea[name=note]", "Wants a quote")
@@ -211,7 +221,7 @@ def test_a_paused_agent_shows_paused_on_the_board_and_gets_no_screen_pop(product
     row = supervisor.locator(f"tr[data-agent='{ana.pk}']")
     expect(row).to_have_attribute("data-state", "paused")
     expect(row).to_contain_text("Paused: Lunch")
-    Call.objects.create(
+    told_by_the_pbx(
         project=ana.project,
         agent=ana,
         direction=CallDirection.INBOUND,
@@ -245,7 +255,7 @@ def test_an_inbound_pop_brings_a_desktop_alert_once_allowed(product, browser_pag
             window.__alerts.push([title, options.body]); return new Real(title, options); };
           window.Notification.permission = Real.permission; }"""
     )
-    Call.objects.create(
+    told_by_the_pbx(
         project=ana.project,
         agent=ana,
         direction=CallDirection.INBOUND,

@@ -238,7 +238,12 @@ def test_voipcenter_stream_notify_messages(voipcenter, data):
     telephone=st.one_of(st.just("0722123456"), TEXT),
     dnid=TEXT,
     token=st.one_of(st.none(), TEXT),
-    line_format=st.one_of(st.none(), st.sampled_from(["SIP/{extension}", "{ext}", "{"]), TEXT),
+    # What the API and admin let an admin store: no NUL (PostgreSQL's JSON refuses it).
+    line_format=st.one_of(
+        st.none(),
+        st.sampled_from(["SIP/{extension}", "{ext}", "{"]),
+        TEXT.map(lambda text: text.replace("\x00", "")),
+    ),
 )
 def test_caller_lookup(while1, telephone, dnid, token, line_format):
     """A known caller whose owner is routed by the project's direct_line_format, whatever
