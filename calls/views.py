@@ -22,6 +22,15 @@ def _agent(request: HttpRequest) -> Agent | None:
     return agent_of(request.user)  # read with the user by calls.auth_backend
 
 
+def _own_call(request: HttpRequest, pk: int, *related: str) -> tuple[Agent, Call]:
+    """The signed-in agent and one of their own calls; anyone else's call is a 404."""
+    agent = _agent(request)
+    call = Call.objects.filter(pk=pk, agent=agent).select_related(*related).first()
+    if agent is None or call is None:
+        raise Http404
+    return agent, call
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
@@ -99,10 +108,7 @@ def start_call(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def hangup_call(request: HttpRequest, pk: int) -> HttpResponse:
-    agent = _agent(request)
-    call = Call.objects.filter(pk=pk, agent=agent).select_related("project__pbx_account").first()
-    if agent is None or call is None:
-        raise Http404
+    agent, call = _own_call(request, pk, "project__pbx_account")
     error, failed = "", False
     try:
         call = services.hangup(call=call)
@@ -117,10 +123,7 @@ def hangup_call(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def end_call_here(request: HttpRequest, pk: int) -> HttpResponse:
     """ "I've hung up": the agent ends their own call here when the PBX did not."""
-    agent = _agent(request)
-    call = Call.objects.filter(pk=pk, agent=agent).select_related("agent").first()
-    if agent is None or call is None:
-        raise Http404
+    agent, call = _own_call(request, pk, "agent")
     ended = services.end_call_here(call=call, by=request.user, role=EndedBy.AGENT)
     card = call_card_context(agent, Call.objects.get(pk=call.pk))
     return render(request, "calls/_call_card.html", {**card, "notice": ended.message})
@@ -130,10 +133,7 @@ def end_call_here(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def create_caller_contact(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Unknown caller — create contact": the number's earlier calls are linked to it too."""
-    agent = _agent(request)
-    call = Call.objects.filter(pk=pk, agent=agent).select_related("project").first()
-    if agent is None or call is None:
-        raise Http404
+    agent, call = _own_call(request, pk, "project")
     error = ""
     try:
         create_contact_for_caller(

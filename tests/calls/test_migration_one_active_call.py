@@ -1,20 +1,13 @@
 """Upgrading to one-call-per-agent never fails on existing data and keeps the newest call."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migration_steps import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("calls", "0010_webhook_queue")]
 AFTER = [("calls", "0011_one_active_outbound_call")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def test_an_agent_with_two_calls_in_progress_keeps_the_newest_after_the_upgrade():
@@ -46,4 +39,4 @@ def test_an_agent_with_two_calls_in_progress_keeps_the_newest_after_the_upgrade(
         assert statuses == {older.pk: "failed", newer.pk: "queued", ended.pk: "completed"}
         assert "newer call" in Call.objects.get(pk=older.pk).failure_reason
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()

@@ -4,6 +4,7 @@ Socket.IO stream, Telphin's form events), the card goes ringing → talking → 
 PBX's talk time, and the next click works at once."""
 
 import re
+from collections import Counter
 
 import pytest
 from playwright.sync_api import expect
@@ -20,12 +21,14 @@ MAGIC = ("486", "408", "603")  # the sandbox's busy, no answer and declined numb
 
 def answering_contacts(username: str) -> list[str]:
     """Names, unique in the agent's project, of contacts whose numbers the sandbox answers."""
-    contacts = Contact.objects.filter(project__agents__user__username=username)
-    names = [c.name for c in contacts.prefetch_related("phones")]
+    contacts = list(
+        Contact.objects.filter(project__agents__user__username=username).prefetch_related("phones")
+    )
+    names = Counter(c.name for c in contacts)
     return [
         c.name
-        for c in contacts.prefetch_related("phones")
-        if names.count(c.name) == 1 and not any(p.number.endswith(MAGIC) for p in c.phones.all())
+        for c in contacts
+        if names[c.name] == 1 and not any(p.number.endswith(MAGIC) for p in c.phones.all())
     ]
 
 

@@ -1,21 +1,14 @@
 """Upgrading hashes every API token stored in plain text; their holders notice nothing."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from rest_framework.test import APIClient
+
+from tests.migration_steps import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("calls", "0016_working_day"), ("authtoken", "0004_alter_tokenproxy_options")]
 AFTER = [("calls", "0017_hash_api_tokens")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def test_a_plain_token_from_before_is_stored_hashed_and_still_lets_its_holder_in():
@@ -28,7 +21,7 @@ def test_a_plain_token_from_before_is_stored_hashed_and_still_lets_its_holder_in
         Token.objects.create(user=user, key=plain)
     finally:
         migrate(AFTER)
-        migrate([("calls", max_leaf())])
+        migrate_to_latest()
     from rest_framework.authtoken.models import Token as CurrentToken
 
     stored = CurrentToken.objects.get(user__username="crm")
@@ -38,8 +31,3 @@ def test_a_plain_token_from_before_is_stored_hashed_and_still_lets_its_holder_in
     assert client.get("/api/v1/calls/").status_code == 200
     client.credentials(HTTP_AUTHORIZATION=f"Token {stored.key}")  # what the table holds
     assert client.get("/api/v1/calls/").status_code == 401
-
-
-def max_leaf() -> str:
-    executor = MigrationExecutor(connection)
-    return max(name for app, name in executor.loader.graph.leaf_nodes() if app == "calls")
