@@ -344,7 +344,10 @@ def make_adapter(settings=None) -> TelphinAdapter:
 
 
 def test_validate_request_accepts_anything_without_allowlist():
-    make_adapter().validate_request(as_post(payload("inbound_dial_in.txt")))
+    adapter = make_adapter()
+    request = _with_addr(as_post(payload("inbound_dial_in.txt")), "203.0.113.9")
+    adapter.validate_request(request)  # refusing raises WebhookAuthError
+    assert adapter.parse_events(request)[0].kind is EventKind.DIAL_IN  # the call is read
 
 
 def test_validate_request_checks_the_optional_allowlist():

@@ -344,4 +344,5 @@ def test_the_adapter_imports_without_django() -> None:
         "sys.exit(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
     )
     root = Path(__file__).resolve().parents[2]
-    subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, timeout=60)
+    assert done.returncode == 0, "the VoipCenter adapter needs Django (or failed to import)"
