@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,11 +16,10 @@ from django.utils import timezone
 
 from calls import housekeeping
 from calls.models import Call, EndedBy
-from calls.tasks import originate
-from tests.e2e.conftest import test_database_url as database_url
+from calls.tasks import originate, ping
 from tests.factories import make_account, make_agent, make_project
 from tests.local_server import serving
-from tests.processes import celery_worker, wait_for
+from tests.processes import celery_worker, database_url, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,6 +89,12 @@ def status_of(call: Call) -> str:
     return call.status
 
 
+def worker_has_taken_every_message_before_this() -> None:
+    """A ping sent after them on the calls queue: the solo worker takes a queue's messages
+    in order, so once it answers, every originate message sent before it has been run."""
+    assert ping.apply_async(("done",), queue=settings.CALLS_QUEUE).get(timeout=60) == "pong:done"
+
+
 def worker():
     # The worker is not a test process: point it at the test database explicitly.
     return celery_worker(extra_env={"DATABASE_URL": database_url()})
@@ -114,7 +118,7 @@ def test_a_worker_killed_while_asking_the_pbx_fails_the_call_and_never_asks_agai
         later = timezone.now() + timedelta(seconds=settings.ORIGINATE_ORPHANED_SECONDS + 1)
         found = housekeeping.recover_lost_originates(now=later)
         assert found.failed == 1
-        time.sleep(2)
+        worker_has_taken_every_message_before_this()
 
     call.refresh_from_db()
     assert call.status == "failed" and call.ended_by == EndedBy.SYSTEM
@@ -131,7 +135,7 @@ def test_a_queued_call_whose_message_was_lost_is_re_sent_and_placed_once(pbx):
     assert housekeeping.recover_lost_originates(now=later).resent == 1  # a second message
     with worker():
         wait_for(lambda: status_of(call) == "agent_ringing", timeout=60)
-        time.sleep(2)  # the second message's turn: the claim refuses it
+        worker_has_taken_every_message_before_this()  # the second: the claim refused it
     assert pbx.originates == [str(call.external_id)]  # placed once
     assert status_of(call) == "agent_ringing"
 

@@ -10,9 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from contacts.imports import services
 from contacts.models import Contact, ImportJob
-from tests.e2e.conftest import test_database_url as database_url
 from tests.factories import make_project, make_user
-from tests.processes import celery_worker, wait_for
+from tests.processes import celery_worker, database_url, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -18,11 +18,18 @@ from pathlib import Path
 
 import pytest
 import requests
-from django.db import connection, connections
+from django.db import connections
 
 from calls.demo import PROJECTS, load_demo, sandbox_accounts
 from calls.models import PbxAccount, Project
-from tests.processes import ROOT, celery_worker, event_applier, voipcenter_listener, wait_for
+from tests.processes import (
+    ROOT,
+    celery_worker,
+    database_url,
+    event_applier,
+    voipcenter_listener,
+    wait_for,
+)
 from tests.sandbox.harness import SandboxProcess, running_sandbox
 
 SANDBOX_TIMING = {
@@ -39,14 +46,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def test_database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @dataclass
@@ -100,7 +99,7 @@ def product(transactional_db, settings, tmp_path) -> Iterator[Product]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "pbxportal.test_settings",
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": database_url(),
         "PUBLIC_BASE_URL": base,
     }
     with running_sandbox(tmp_path, env=SANDBOX_TIMING) as sandbox:

@@ -16,7 +16,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from calls.adapters import adapter_for, originate_request_for
@@ -36,7 +35,7 @@ from calls.pbx.voipcenter.stream import listen
 from calls.vendor_sync import sync_calls
 from calls.voipcenter_listener import Listener, store_notify
 from tests.factories import make_account, make_agent, make_project
-from tests.processes import wait_for
+from tests.processes import database_url, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -256,14 +255,6 @@ def test_malformed_messages_are_kept_and_shown_never_a_crash(world) -> None:
     stored = set(CallEvent.objects.filter(project=world.project).values_list("kind", flat=True))
     assert stored == {"unknown", "message"}
     assert not Call.objects.filter(project=world.project).exists()
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def test_the_stream_process_follows_a_call_and_stops_cleanly(world, tmp_path) -> None:
