@@ -4,9 +4,7 @@ lasts, the wrap-up after it, Ready / Paused on the board, the keyboard."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,25 +13,11 @@ from calls import live
 from calls.models import Agent, Call, Callback, CallDirection, CallStatus
 from contacts.models import ContactPhone
 from tests.e2e.axe import violations
+from tests.e2e.browser import log_in, shoot
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 LAPTOP, PHONE = {"width": 1366, "height": 800}, {"width": 390, "height": 844}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def shot(page, name: str, full_page: bool = False) -> None:
-    if os.environ.get("SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
-
-
-def log_in(page, product, username: str) -> None:
-    page.goto(product.url + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", product.logins[username])
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 WIDER = """() => [...document.querySelectorAll('body *')]
@@ -57,7 +41,7 @@ def check_page(page, product, path: str, name: str) -> list[str]:
             if box and box["x"] + box["width"] > size["width"]:
                 problems.append(f"{path} {label}: {menu} off-screen")
         problems += [f"{path} {label}: {v}" for v in violations(page)]
-        shot(page, f"{name}-{label}", full_page=True)
+        shoot(page, f"{name}-{label}", full_page=True)
     return problems
 
 
@@ -166,12 +150,12 @@ def test_on_a_phone_a_tap_shows_the_card_at_once_and_it_stays_in_sight_while_the
     page.keyboard.press("Escape")  # the screen-pop, if it popped
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     assert in_view(page, "#call-card"), "the live call's card scrolled away"
-    shot(page, "dialer-talking-phone")
+    shoot(page, "dialer-talking-phone")
     page.click("a.to-dial-pad")
     expect(page.locator("#dial-number")).to_be_in_viewport()
     page.evaluate("window.scrollTo(0, 0)")
     page.set_viewport_size(LAPTOP)
-    shot(page, "dialer-talking-laptop")
+    shoot(page, "dialer-talking-laptop")
     assert not [v for v in violations(page)]
     page.set_viewport_size(PHONE)
     now = timezone.now()
@@ -182,7 +166,7 @@ def test_on_a_phone_a_tap_shows_the_card_at_once_and_it_stays_in_sight_while_the
     expect(page.locator("#wrap-up")).to_be_visible(timeout=10_000)
     page.select_option("#wrap-up select[name=disposition]", label="Interested")
     page.fill("#wrap-up textarea[name=note]", "Wants a quote")
-    shot(page, "dialer-wrap-up-phone")
+    shoot(page, "dialer-wrap-up-phone")
     assert not violations(page)
     page.click("#wrap-up button.save-wrap-up")
     expect(page.locator("#wrap-up")).to_have_count(0)

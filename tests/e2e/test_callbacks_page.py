@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -12,16 +9,9 @@ from playwright.sync_api import expect
 from calls.callbacks.services import on_call_finished
 from calls.models import Agent, Call, CallDirection, CallStatus
 from contacts.models import ContactPhone
+from tests.e2e.browser import log_in, shoot
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def shoot(page, name):
-    if os.environ.get("SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def missed_call_from(project, number: str) -> None:
@@ -41,10 +31,7 @@ def test_an_agent_calls_a_customer_back_from_the_list(product, browser_page):
     ana = Agent.objects.select_related("project").get(user__username="ana")
     phone = ContactPhone.objects.filter(project=ana.project).select_related("contact").first()
     missed_call_from(ana.project, phone.number)
-    page.goto(product.url + "/login/")
-    page.fill("#id_username", "ana")
-    page.fill("#id_password", product.logins["ana"])
-    page.click("button[type=submit]")
+    log_in(page, product, "ana")
     nav_link = page.locator("nav a", has_text="Callbacks")
     expect(nav_link.locator(".count")).to_have_text("1")
     nav_link.click()
@@ -53,7 +40,7 @@ def test_an_agent_calls_a_customer_back_from_the_list(product, browser_page):
     row.locator("button.callback-call").click()
     card = page.locator("#call-card")
     expect(card).to_contain_text(phone.contact.name)
-    shoot(page, "callbacks-calling")
+    shoot(page, "callbacks-calling", full_page=True)
     expect(card.locator(".badge")).to_have_text("Talking", timeout=20_000)
 
 
@@ -61,10 +48,7 @@ def test_an_agent_dismisses_a_callback(product, browser_page):
     page = browser_page
     ana = Agent.objects.select_related("project").get(user__username="ana")
     missed_call_from(ana.project, "+40745999111")
-    page.goto(product.url + "/login/")
-    page.fill("#id_username", "ana")
-    page.fill("#id_password", product.logins["ana"])
-    page.click("button[type=submit]")
+    log_in(page, product, "ana")
     page.goto(product.url + "/callbacks/")
     expect(page.locator("#callback-list")).to_contain_text("0745 999 111")
     page.on("dialog", lambda dialog: dialog.accept())

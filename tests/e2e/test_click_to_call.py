@@ -1,29 +1,13 @@
 """An agent places calls in Chromium against the running product and sandbox PBX."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.browser import log_in, shoot
+
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def log_in(page, product, username="ana"):
-    page.goto(product.url + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", product.logins[username])
-    page.click("button[type=submit]")
-    expect(page.locator("h1", has_text="Contacts")).to_be_visible()
-
-
-def shoot(page, name):
-    if os.environ.get("SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def test_an_agent_clicks_a_number_and_watches_the_call_to_its_end(product, browser_page):

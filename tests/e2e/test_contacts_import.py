@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import csv
-import os
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from contacts.models import Contact
+from tests.e2e.browser import log_in, shoot
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def shoot(page, name):
-    if os.environ.get("SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def log_in_as_admin(page, product):
-    page.goto(product.url + "/login/")
-    page.fill("#id_username", "admin")
-    page.fill("#id_password", product.logins["admin"])
-    page.click("button[type=submit]")
-    expect(page.locator("nav")).to_contain_text("Import contacts")
 
 
 def test_an_admin_imports_a_csv_and_watches_it_finish(product, browser_page, tmp_path):
@@ -39,7 +22,8 @@ def test_an_admin_imports_a_csv_and_watches_it_finish(product, browser_page, tmp
         writer.writerow(["Bogdan Import", "Import SRL", "0799 000 001; 0799 000 002", "ana"])
         writer.writerow(["Broken Number", "", "0722 1", ""])
         writer.writerows([f"Bulk {i}", "", f"07450{i:05d}", ""] for i in range(1500))
-    log_in_as_admin(page, product)
+    log_in(page, product, "admin")
+    expect(page.locator("nav")).to_contain_text("Import contacts")
     page.click("nav >> text=Import contacts")
     page.select_option("select[name=project]", str(product.project.pk))
     page.set_input_files("input[type=file]", str(path))
@@ -50,14 +34,14 @@ def test_an_admin_imports_a_csv_and_watches_it_finish(product, browser_page, tmp
         "row 3: “0722 1” has the wrong number of digits for RO."
     )
     expect(page.locator(".import-skipped")).to_contain_text("1 row will be skipped")
-    shoot(page, "contacts-import-preview")
+    shoot(page, "contacts-import-preview", full_page=True)
     page.click("text=Import 1501 rows")  # the broken row is not counted
     progress = page.locator("#import-progress")
     expect(progress.locator(".percent")).to_have_text("100%", timeout=60_000)
     expect(progress.locator("dd.created")).to_have_text("1501")
     expect(progress.locator("dd.skipped")).to_have_text("1")
     expect(progress).to_contain_text("row 3: “0722 1”")
-    shoot(page, "contacts-import-done")
+    shoot(page, "contacts-import-done", full_page=True)
     bogdan = Contact.objects.get(name="Bogdan Import")
     assert bogdan.owner.user.username == "ana"
     assert bogdan.phones.count() == 2

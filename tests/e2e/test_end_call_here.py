@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from calls import services
+from calls.outbound.start import start_call
 from calls.models import Agent, Call
-from tests.e2e.test_click_to_call import shoot
+from tests.e2e.browser import log_in, shoot
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -29,13 +29,6 @@ def pbx_never_reports_the_end(product) -> None:
             "talk_time": 600.0,
         }
     )
-
-
-def log_in(page, product, username: str, next_url: str = "/") -> None:
-    page.goto(f"{product.url}/login/?next={next_url}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", product.logins[username])
-    page.click("button[type=submit]")
 
 
 def test_an_agent_on_a_while1_call_says_ive_hung_up_and_calls_again_at_once(product, browser_page):
@@ -74,7 +67,7 @@ def test_a_supervisor_ends_an_agents_call_from_the_board(product, browser_page):
     ana = Agent.objects.get(user=User.objects.get(username="ana"))
     row = page.locator(f'tr[data-agent="{ana.pk}"]')
 
-    call = services.start_call(agent=ana, number="0722 123 456").call
+    call = start_call(agent=ana, number="0722 123 456").call
 
     expect(row).to_have_attribute("data-state", "talking", timeout=20_000)
     end = row.get_by_role("button", name="End Ana")

@@ -6,17 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from calls.models import Agent, Call, CallStatus, Disposition
-from tests.e2e.test_click_to_call import shoot
+from tests.e2e.browser import log_in, shoot
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def log_in_as(page, product, username):
-    page.goto(product.url + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", product.logins[username])
-    page.click("button[type=submit]")
-    expect(page.locator("nav a", has_text="History")).to_be_visible()
 
 
 def calls_for(agent, status, count, number_prefix):
@@ -42,7 +34,7 @@ def test_a_supervisor_filters_by_agent_and_status_then_opens_a_call(product, bro
     Disposition.objects.get_or_create(project=mihai.project, name="Call back later")
 
     page = browser_page
-    log_in_as(page, product, "supervisor")
+    log_in(page, product, "supervisor")
     page.click("nav a:has-text('History')")
     expect(page.locator("h1")).to_have_text("Call history")
     expect(page.locator("#history-rows tbody tr")).to_have_count(9)

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from calls.models import Call
 from contacts.models import Contact, ContactPhone
-from tests.e2e.test_click_to_call import log_in, shoot
+from tests.e2e.browser import log_in, shoot
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -4,18 +4,11 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from calls import services
+from calls.outbound.start import start_call
 from calls.models import Agent
-from tests.e2e.test_click_to_call import shoot
+from tests.e2e.browser import log_in, shoot
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def log_in_as_supervisor(page, product, next_url: str) -> None:
-    page.goto(f"{product.url}/login/?next={next_url}")
-    page.fill("#id_username", "supervisor")
-    page.fill("#id_password", product.logins["supervisor"])
-    page.click("button[type=submit]")
 
 
 def slow_down_the_sandbox(product) -> None:
@@ -39,14 +32,14 @@ def slow_down_the_sandbox(product) -> None:
 def test_the_board_shows_an_agent_ringing_then_talking_without_reload(product, browser_page):
     page = browser_page
     slow_down_the_sandbox(product)
-    log_in_as_supervisor(page, product, "/board/")
+    log_in(page, product, "supervisor", "/board/")
     expect(page.locator("h1")).to_have_text("Live board")
     ana = Agent.objects.get(user=User.objects.get(username="ana"))
     row = page.locator(f'tr[data-agent="{ana.pk}"]')
     expect(row).to_have_attribute("data-state", "ready")
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
 
-    services.start_call(agent=ana, number="0722 123 456")
+    start_call(agent=ana, number="0722 123 456")
 
     expect(row).to_have_attribute("data-state", "ringing", timeout=15_000)
     expect(row.locator(".badge")).to_have_text("Ringing")
@@ -61,9 +54,9 @@ def test_the_board_shows_an_agent_ringing_then_talking_without_reload(product, b
 def test_statistics_draw_a_chart_and_the_numbers_under_it(product, browser_page):
     page = browser_page
     ana = Agent.objects.get(user=User.objects.get(username="ana"))
-    started = services.start_call(agent=ana, number="0722 123 456")
+    started = start_call(agent=ana, number="0722 123 456")
     started.call.refresh_from_db()
-    log_in_as_supervisor(page, product, "/stats/")
+    log_in(page, product, "supervisor", "/stats/")
     expect(page.locator("h1")).to_have_text("Statistics")
     canvas = page.locator("#chart-series")
     expect(canvas).to_be_visible()

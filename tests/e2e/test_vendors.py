@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from calls.models import Call, CallStatus
 from contacts.models import Contact
-from tests.e2e.test_click_to_call import log_in
+from tests.e2e.browser import log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -11,18 +11,11 @@ from calls import credentials
 from calls.callbacks.services import on_call_finished
 from calls.models import Agent, Call, CallDirection, CallStatus, Vendor
 from contacts.models import ContactPhone
+from tests.e2e.browser import log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 LAPTOP, PHONE = {"width": 1366, "height": 800}, {"width": 390, "height": 844}
-
-
-def log_in(page, product, username: str) -> None:
-    page.goto(product.url + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", product.logins[username])
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def no_sideways_scroll(page, product, path: str) -> None:

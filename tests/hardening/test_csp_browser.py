@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.browser import log_in
 from tests.e2e.conftest import browser_page, product  # noqa: F401 - the fixtures
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -14,15 +15,6 @@ PAGES = {
     "supervisor": ["/board/", "/stats/", "/history/"],
     "admin": ["/contacts/import/", "/admin/", "/admin/calls/project/", "/api/docs/"],
 }
-
-
-def _log_in(page, product, username: str) -> None:  # noqa: F811
-    page.context.clear_cookies()
-    page.goto(f"{product.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", product.logins[username])
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def test_no_page_has_anything_refused_by_the_policy(product, browser_page):  # noqa: F811
@@ -38,7 +30,8 @@ def test_no_page_has_anything_refused_by_the_policy(product, browser_page):  # n
     )
     page.on("pageerror", lambda error: refused.append(f"{page.url}: {error}"))
     for username, urls in PAGES.items():
-        _log_in(page, product, username)
+        page.context.clear_cookies()  # the previous person's session
+        log_in(page, product, username)
         for url in urls:
             page.goto(f"{product.url}{url}")
             page.wait_for_load_state("networkidle")
