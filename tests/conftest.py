@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
+from calls import roles
 from calls.models import Agent, Project
-from tests.factories import make_agent, make_project
+from tests.factories import make_agent, make_project, make_user
 
 
 @pytest.fixture
@@ -16,6 +18,14 @@ def project(db) -> Project:
 @pytest.fixture
 def agent(project) -> Agent:
     return make_agent(project)
+
+
+@pytest.fixture
+def admin_api(db) -> APIClient:
+    """The API as an administrator sees it."""
+    client = APIClient()
+    client.force_authenticate(make_user(roles.ADMIN))
+    return client
 
 
 @pytest.fixture

@@ -9,13 +9,6 @@ from tests.factories import make_account, make_agent, make_project, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_api() -> APIClient:
-    client = APIClient()
-    client.force_authenticate(make_user("admin"))
-    return client
-
-
 def test_an_admin_creates_a_pbx_account_and_never_reads_its_secrets_back(admin_api):
     response = admin_api.post(
         "/api/v1/pbx-accounts/",

@@ -7,23 +7,15 @@ import logging
 import time
 
 import pytest
-from rest_framework.test import APIClient
 
 from calls.models import Project, WebhookRequest
 from calls.pbx.generic import sign
 from calls.project_settings import SEALED_PREFIX, opened_settings
 from pbxportal.logging import RedactSecretsFilter
-from tests.factories import make_agent, make_project, make_user
+from tests.factories import make_agent, make_project
 from tests.generic_events import generic, hook, originating_call
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_api() -> APIClient:
-    client = APIClient()
-    client.force_authenticate(make_user("admin"))
-    return client
 
 
 def _filtered(record: logging.LogRecord) -> str:
