@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from rest_framework.test import APIClient
 
 from calls.lookup import caller_data
 from calls.models import Call
@@ -19,13 +18,6 @@ from tests.generic_events import post
 pytestmark = pytest.mark.django_db
 
 NUMBER = "+40722123456"
-
-
-@pytest.fixture
-def admin_api() -> APIClient:
-    client = APIClient()
-    client.force_authenticate(make_user("admin"))
-    return client
 
 
 def _inbound(client, agent, call_id: str) -> Call:

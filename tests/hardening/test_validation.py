@@ -19,13 +19,6 @@ from tests.generic_events import generic, hook, originating_call, post
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_api() -> APIClient:
-    client = APIClient()
-    client.force_authenticate(make_user("admin"))
-    return client
-
-
 # -- IP allowlists -------------------------------------------------------------------
 
 
