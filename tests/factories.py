@@ -7,9 +7,10 @@ from __future__ import annotations
 import itertools
 
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from calls import roles
-from calls.models import Agent, PbxAccount, Project, Vendor
+from calls.models import Agent, Call, CallDirection, CallStatus, PbxAccount, Project, Vendor
 from contacts.models import Contact, ContactPhone
 
 _seq = itertools.count(1)
@@ -55,3 +56,15 @@ def make_contact(project: Project, name: str = "Ion Popescu", *numbers: str) -> 
     for number in numbers:
         ContactPhone.objects.create(contact=contact, project=project, number=number)
     return contact
+
+
+def make_missed_call(project: Project, number: str, **fields) -> Call:
+    """An inbound call from ``number`` that nobody answered, over just now."""
+    return Call.objects.create(
+        project=project,
+        direction=CallDirection.INBOUND,
+        remote_number=number,
+        status=CallStatus.MISSED,
+        ended_at=timezone.now(),
+        **fields,
+    )

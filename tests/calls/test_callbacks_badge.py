@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from calls import roles
-from calls.models import Call, Callback, CallDirection, CallStatus
-from tests.factories import make_agent, make_project, make_user
+from calls.models import Callback
+from tests.factories import make_agent, make_missed_call, make_project, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 def missed(project, number: str) -> Callback:
-    call = Call.objects.create(
-        project=project,
-        direction=CallDirection.INBOUND,
-        remote_number=number,
-        status=CallStatus.MISSED,
-        ended_at=timezone.now(),
-    )
+    call = make_missed_call(project, number)
     return Callback.objects.create(project=project, number=number, missed_call=call)
 
 

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from calls.callbacks import selectors
-from calls.models import Call, Callback, CallDirection, CallStatus
-from tests.factories import make_agent, make_contact, make_project, make_user
+from calls.models import Callback
+from tests.factories import make_agent, make_contact, make_missed_call, make_project, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 def _callback(project, number="+40722123456") -> Callback:
-    call = Call.objects.create(
-        project=project,
-        direction=CallDirection.INBOUND,
-        remote_number=number,
-        status=CallStatus.MISSED,
-        ended_at=timezone.now(),
-    )
+    call = make_missed_call(project, number)
     contact = make_contact(project, "Maria Ionescu", number) if number.endswith("456") else None
     return Callback.objects.create(
         project=project, number=number, missed_call=call, contact=contact

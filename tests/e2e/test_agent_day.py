@@ -14,6 +14,7 @@ from calls.models import Agent, Call, Callback, CallDirection, CallStatus
 from contacts.models import ContactPhone
 from tests.e2e.axe import violations
 from tests.e2e.browser import log_in, shoot
+from tests.factories import make_missed_call
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -70,13 +71,7 @@ def a_call_of(username: str) -> Call:
 def test_every_page_fits_a_phone_and_a_laptop_and_axe_finds_nothing(product, browser_page):
     page = browser_page
     call = a_call_of("ana")
-    missed = Call.objects.create(
-        project=call.project,
-        agent=call.agent,
-        direction=CallDirection.INBOUND,
-        remote_number="+40745000999",
-        status=CallStatus.MISSED,
-    )
+    missed = make_missed_call(call.project, "+40745000999", agent=call.agent)
     Callback.objects.create(project=call.project, number=missed.remote_number, missed_call=missed)
     problems = []
     log_in(page, product, "ana")

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from calls.callbacks.services import on_call_finished
-from calls.models import Agent, Call, CallDirection, CallStatus
+from calls.models import Agent
 from contacts.models import ContactPhone
 from tests.e2e.browser import log_in, shoot
+from tests.factories import make_missed_call
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def missed_call_from(project, number: str) -> None:
-    call = Call.objects.create(
-        project=project,
-        direction=CallDirection.INBOUND,
-        remote_number=number,
-        status=CallStatus.MISSED,
-        ended_at=timezone.now(),
-        vendor_call_id=f"missed-{number}",
-    )
-    on_call_finished(call)
+    on_call_finished(make_missed_call(project, number, vendor_call_id=f"missed-{number}"))
 
 
 def test_an_agent_calls_a_customer_back_from_the_list(product, browser_page):

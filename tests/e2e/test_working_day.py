@@ -4,7 +4,6 @@ the menu it sees, the contact card link, the live Callbacks count, the admin's v
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from calls import credentials
@@ -12,6 +11,7 @@ from calls.callbacks.services import on_call_finished
 from calls.models import Agent, Call, CallDirection, CallStatus, Vendor
 from contacts.models import ContactPhone
 from tests.e2e.browser import log_in
+from tests.factories import make_missed_call
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -83,15 +83,8 @@ def test_the_callbacks_count_follows_a_missed_call_and_a_dismiss_without_reload(
     badge = page.locator("#nav-callbacks .count")
     expect(page.locator("#call-card")).to_be_visible()
     expect(badge).to_have_count(0)
-    missed = Call.objects.create(
-        project=ana.project,
-        agent=ana,  # it rang ana: her page's live stream hears of it
-        direction=CallDirection.INBOUND,
-        remote_number="+40745999222",
-        status=CallStatus.MISSED,
-        ended_at=timezone.now(),
-        vendor_call_id="missed-e2e-1",
-    )
+    # it rang ana: her page's live stream hears of it
+    missed = make_missed_call(ana.project, "+40745999222", agent=ana, vendor_call_id="missed-e2e-1")
     on_call_finished(missed)
     expect(badge).to_have_text("1", timeout=10_000)
     page.goto(product.url + "/callbacks/")
