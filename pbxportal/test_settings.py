@@ -8,12 +8,16 @@ from pathlib import Path
 # connections to them open. The pool itself is exercised by bench/click_to_pbx.py.
 os.environ.setdefault("DB_POOL", "0")
 # Under pytest-xdist each worker gets a var/ of its own (SQLite files, the filesystem
-# broker, logs): the worker and applier processes a test starts inherit it, so a Celery
-# worker of one xdist worker never takes another's tasks.
+# broker, logs), below PBXPORTAL_VAR_DIR when that is set: the worker and applier
+# processes a test starts inherit it, so a Celery worker of one xdist worker never takes
+# another's tasks.
 _XDIST = os.environ.get("PYTEST_XDIST_WORKER", "")
-os.environ.setdefault(
-    "PBXPORTAL_VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test" / _XDIST)
+_VAR = Path(
+    os.environ.get("PBXPORTAL_VAR_DIR") or Path(__file__).resolve().parent.parent / "var" / "test"
 )
+if _XDIST and _VAR.name != _XDIST:  # a process a test started has it already
+    _VAR = _VAR / _XDIST
+os.environ["PBXPORTAL_VAR_DIR"] = str(_VAR)
 
 from pbxportal.settings import *  # noqa: E402, F403
 
