@@ -77,8 +77,12 @@ def _parse_time(value: Any) -> datetime | None:
 
 def _choice(choices: type[Enum], value: Any) -> Any:
     """``value`` as one of ``choices``, else None (a list or an object included)."""
-    known = isinstance(value, str) and value in choices._value2member_map_
-    return choices(value) if known else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return choices(value)
+    except ValueError:
+        return None
 
 
 def _one(item: dict[str, Any]) -> NormalizedEvent:
