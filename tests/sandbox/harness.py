@@ -178,7 +178,7 @@ class EventReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                receiver._record(self)
+                receiver.record(self)
 
             do_POST = do_GET
 
@@ -189,7 +189,7 @@ class EventReceiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
-    def _record(self, handler: BaseHTTPRequestHandler) -> None:
+    def record(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         parts = urllib.parse.urlsplit(handler.path)
         entry = {
