@@ -13,11 +13,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from calls import audit, roles, services
+from calls import audit, roles
 from calls.admin_pages import records  # registers the record admins (CallAdmin: below)
 from calls.admin_pages.forms import PbxAccountForm, ProjectForm, credential_inputs
 from calls.admin_pages.voipcenter import stream_status, voipcenter_page
 from calls.models import Agent, Call, EndedBy, PbxAccount, Project, UserPreference, Vendor
+from calls.outbound import hangup
 from calls.vendor_tools import ToolResult
 from calls.vendor_tools.agents import import_agents, register_webhooks
 from calls.vendor_tools.connection import check_connection
@@ -275,7 +276,7 @@ class CallAdmin(records.CallAdmin):
     def end_call_here(self, request, queryset) -> None:
         ended = already = 0
         for call in queryset.select_related("agent"):
-            done = services.end_call_here(call=call, by=request.user, role=EndedBy.ADMIN)
+            done = hangup.end_call_here(call=call, by=request.user, role=EndedBy.ADMIN)
             ended, already = ended + done.ended, already + (not done.ended)
         if ended:
             self.message_user(

@@ -62,7 +62,7 @@ def unsaved(
     request: HttpRequest | None = None,
 ) -> AuditEntry:
     """One entry, not yet written. ``data`` must hold names and counts, never secret
-    values. ``record`` writes it; services.start_call inserts it with its call."""
+    values. ``record`` writes it; calls/outbound/start.py inserts it with its call."""
     user = actor if actor is not None and actor.is_authenticated else None
     return AuditEntry(
         actor=user,
@@ -99,7 +99,7 @@ def call_started(call: Call) -> AuditEntry:
 
 
 def call_started_entry(call: Call) -> AuditEntry:
-    """``call_started``'s entry, unsaved: services.start_call inserts it with the call."""
+    """``call_started``'s entry, unsaved: calls/outbound/start.py inserts it with the call."""
     user = call.agent.user if call.agent_id else None
     summary = _("%(who)s dialled %(number)s") % {"who": person(user), "number": _number(call)}
     if call.contact_id:
@@ -109,7 +109,7 @@ def call_started_entry(call: Call) -> AuditEntry:
 
 
 def call_hung_up(call: Call, by: AbstractBaseUser | None) -> AuditEntry:
-    """After services.hangup: who ended which call from the product."""
+    """Written by calls/outbound/hangup.py: who ended which call from the product."""
     summary = _("%(who)s hung up the call to %(number)s") % {
         "who": person(by),
         "number": _number(call),
@@ -118,7 +118,7 @@ def call_hung_up(call: Call, by: AbstractBaseUser | None) -> AuditEntry:
 
 
 def call_ended_here(call: Call, by: AbstractBaseUser | None, role: str) -> AuditEntry:
-    """After services.end_call_here: who ended the call in pbxportal, and why it had to."""
+    """Written by end_call_here: who ended the call in pbxportal, and why it had to."""
     summary = _(
         "%(who)s ended the call to %(number)s in pbxportal; the PBX did not report the end"
     ) % {"who": person(by), "number": _number(call)}

@@ -135,7 +135,7 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if _POSTGRES and env.bool("DB_SERVER_SIDE_BINDING", default=False):
     # Django's server-side binding: psycopg prepares a statement run 5 times on a
-    # connection (the hot paths' joins, calls/rawsql.py). Off by default: Django warns
+    # connection (the hot paths' joins, calls/statements.py). Off by default: Django warns
     # that some ORM queries fail with it; never behind PgBouncer in transaction mode < 1.21.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": 5}
@@ -258,9 +258,10 @@ WEBHOOK_APPLY_POLL_SECONDS = env.float("WEBHOOK_APPLY_POLL_SECONDS", default=0.0
 WEBHOOK_APPLY_FALLBACK_SECONDS = env.float("WEBHOOK_APPLY_FALLBACK_SECONDS", default=1.0)
 STUCK_RINGING_MINUTES = env.int("STUCK_RINGING_MINUTES", default=3)
 # Lost originate messages (a worker killed after taking one; the filesystem broker drops
-# it, Redis gives it back only after its visibility timeout, an hour): calls/housekeeping.py
-# recover_lost_originates sends a still-queued call again after ORIGINATE_RESEND_SECONDS
-# (longer than the longest retry pause, 8 s) and fails one left originating longer than a
+# it, Redis gives it back only after its visibility timeout, an hour):
+# calls/maintenance/housekeeping.py recover_lost_originates sends a still-queued call
+# again after ORIGINATE_RESEND_SECONDS (longer than the longest retry pause, 8 s) and
+# fails one left originating longer than a
 # PBX request may take (connect 5 s + read 15 s), never sending it again.
 ORIGINATE_RESEND_SECONDS = env.int("ORIGINATE_RESEND_SECONDS", default=10)
 ORIGINATE_ORPHANED_SECONDS = env.int("ORIGINATE_ORPHANED_SECONDS", default=30)
@@ -383,9 +384,15 @@ LOGGING = {
 }
 
 # --- Callbacks and contacts import ------------------------------------------------
-# The nav badge of open callbacks; Celery finds the import task outside <app>.tasks.
+# The nav badge of open callbacks. Celery's autodiscovery looks only in <app>.tasks: the
+# tasks that live by flow (calls/outbound/, calls/live/, calls/maintenance/) are named here.
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("calls.callbacks.context.open_callbacks")
-CELERY_IMPORTS = ["contacts.imports.tasks"]
+CELERY_IMPORTS = [
+    "contacts.imports.tasks",
+    "calls.outbound.tasks",
+    "calls.live.waiting",
+    "calls.maintenance.tasks",
+]
 
 # --- VoipCenter call history sync (calls/vendor_sync.py) ---------------------------
 CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", []), "calls.vendor_sync"]

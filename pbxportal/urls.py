@@ -3,13 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from calls import live, preferences, views
+from calls import preferences
+from calls.dialer import stream, views
 from calls.lookup import caller_lookup
+from calls.maintenance.healthz import healthz
 from calls.webhooks import EventWebhook
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", healthz, name="healthz"),
     path("contacts/search/", views.contact_search, name="contact-search"),
     path("contacts/import/", include("contacts.imports.urls")),
     path("callbacks/", include("calls.callbacks.urls")),
@@ -18,7 +20,7 @@ urlpatterns = [
     path("calls/<int:pk>/hangup/", views.hangup_call, name="call-hangup"),
     path("calls/<int:pk>/end/", views.end_call_here, name="call-end-here"),
     path("calls/<int:pk>/contact/", views.create_caller_contact, name="call-contact"),
-    path("live/agent/", live.agent_stream, name="live-agent"),
+    path("live/agent/", stream.agent_stream, name="live-agent"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

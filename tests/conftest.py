@@ -33,5 +33,5 @@ def originate_queue(monkeypatch) -> list[int]:
     """The ids of the calls whose originate task was queued: no broker, no worker (the
     queue and the worker have their own tests)."""
     queued: list[int] = []
-    monkeypatch.setattr("calls.tasks.originate.delay", queued.append)
+    monkeypatch.setattr("calls.outbound.tasks.originate.delay", queued.append)
     return queued

@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 
-from calls.tasks import ping
+from calls.maintenance.tasks import ping
 from tests.processes import celery_worker
 
 

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from calls import audit, credentials, project_settings, reasons, roles
+from calls import audit, credentials, project_settings, roles
 from calls.models import Agent, Call, PbxAccount, Project
+from calls.outbound import reasons
 from contacts import services as contact_services
 from contacts.models import Contact
 from contacts.phones import InvalidPhoneNumber, normalize_phone
@@ -43,7 +44,7 @@ class CallSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_error(self, call: Call) -> str:
-        """The failure reason; the PBX's address in it only for admins (calls.reasons)."""
+        """The failure reason; the PBX's address in it only for admins (outbound/reasons.py)."""
         request = self.context.get("request")
         admin = request is not None and roles.is_admin(request.user)
         return reasons.reason_for(call.failure_reason, admin=admin)

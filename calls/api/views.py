@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calls import audit, roles, services
+from calls import roles
 from calls.api.permissions import IsAdminRole, IsAgentOrSupervisor, requesting_agent
 from calls.api.serializers import (
     LARGEST_ID,
@@ -26,6 +26,9 @@ from calls.api.serializers import (
     StartCallSerializer,
 )
 from calls.models import Agent, Call, CallStatus, PbxAccount, Project
+from calls.outbound.hangup import end_call_here, ender_role, hangup
+from calls.outbound.refused import CallRefused
+from calls.outbound.start import start_call
 from contacts.models import Contact
 
 
@@ -143,13 +146,13 @@ class CallListCreate(generics.ListAPIView):
             if contact is None:
                 raise ValidationError({"contact": _("No such contact in your project.")})
         try:
-            started = services.start_call(
+            started = start_call(
                 agent=agent,
                 number=body.validated_data["number"],
                 contact=contact,
                 idempotency_key=request.headers.get("Idempotency-Key", "")[:128],
             )
-        except services.CallRefused as exc:
+        except CallRefused as exc:
             code = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST
             return Response({"detail": exc.message, "code": exc.code}, status=code)
         code = status.HTTP_202_ACCEPTED if started.created else status.HTTP_200_OK
@@ -176,9 +179,8 @@ class CallHangup(APIView):
         if call is None:
             raise NotFound(_("No such call."))
         try:
-            call = services.hangup(call=call)
-            audit.call_hung_up(call, request.user)
-        except services.CallRefused as exc:
+            call = hangup(call=call, by=request.user)
+        except CallRefused as exc:
             return Response(
                 {"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT
             )
@@ -206,10 +208,10 @@ class CallEndHere(APIView):
         call = visible_calls(request.user).filter(pk=pk).first()
         if call is None:
             raise NotFound(_("No such call."))
-        role = services.ender_role(request.user, call)
+        role = ender_role(request.user, call)
         if role is None:
             raise PermissionDenied(_("You may not end this call."))
-        ended = services.end_call_here(call=call, by=request.user, role=role)
+        ended = end_call_here(call=call, by=request.user, role=role)
         return Response(CallSerializer(ended.call).data)
 
 

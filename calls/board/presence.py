@@ -16,9 +16,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from calls.adapters import adapter_for
 from calls.models import Agent, Project
 from calls.pbx.base import PbxAdapter, PbxError, Presence
+from calls.pbx.for_project import adapter_for
 from calls.pbx.registry import UnknownVendor, adapter_class
 
 log = logging.getLogger("calls.presence")

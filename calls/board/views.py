@@ -11,10 +11,12 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
-from calls import roles, services
+from calls import roles
 from calls.board.selectors import board, project_stamp
-from calls.live import change_stream, event_stream_response, project_channel, sse
+from calls.live import project_channel
+from calls.live.stream import change_stream, event_stream_response, sse
 from calls.models import Call, Project
+from calls.outbound.hangup import end_call_here, ender_role
 from calls.stats.access import supervisors_only
 
 
@@ -49,10 +51,10 @@ def board_fragment(project_id: int, notice: str = "") -> str:
 def end_call(request: HttpRequest, pk: int) -> HttpResponse:
     """ "End call" on an agent's row: the supervisor ends it in pbxportal; the board back."""
     call = Call.objects.select_related("agent").filter(pk=pk).first()
-    role = services.ender_role(request.user, call) if call is not None else None
+    role = ender_role(request.user, call) if call is not None else None
     if call is None or role is None:
         raise Http404
-    ended = services.end_call_here(call=call, by=request.user, role=role)
+    ended = end_call_here(call=call, by=request.user, role=role)
     return HttpResponse(board_fragment(call.project_id, ended.message))
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from calls import roles
 from calls.callbacks import selectors, services
-from calls.dialer import call_card_context
+from calls.dialer.card import call_card_context
 from calls.models import Agent, Callback, Project
 from calls.workday.views import local_time, row_id
 

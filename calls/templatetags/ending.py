@@ -1,6 +1,6 @@
 from django import template
 
-from calls.end_here import ended_by_sentence
+from calls.outbound.hangup import ended_by_sentence
 
 register = template.Library()
 

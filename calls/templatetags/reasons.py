@@ -1,6 +1,6 @@
 from django import template
 
-from calls.reasons import reason_for_agents
+from calls.outbound.reasons import reason_for_agents
 
 register = template.Library()
 

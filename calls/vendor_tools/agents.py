@@ -11,9 +11,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from calls import roles
-from calls.adapters import adapter_for
 from calls.models import Agent, Project, Vendor
 from calls.pbx.base import PbxError
+from calls.pbx.for_project import adapter_for
 from calls.vendor_tools import ToolResult, run_tool
 
 _NOT_USERNAME = re.compile(r"[^\w.@+-]")

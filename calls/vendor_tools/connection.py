@@ -6,9 +6,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from calls.adapters import adapter_for
 from calls.models import PbxAccount, Project, Vendor
 from calls.pbx.base import PbxAdapter, PbxConfig
+from calls.pbx.for_project import adapter_for
 from calls.pbx.registry import adapter_class
 from calls.vendor_tools import ToolResult, run_tool
 

@@ -10,9 +10,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls.adapters import adapter_for
 from calls.models import Project, Vendor
 from calls.pbx.base import PbxError
+from calls.pbx.for_project import adapter_for
 from calls.pbx.voipcenter.adapter import VoipCenterAdapter
 from calls.pbx.voipcenter.switches import Did, Indicator
 from calls.vendor_tools import ToolResult, run_tool
@@ -89,8 +89,8 @@ def sync_call_history(
     actor: AbstractBaseUser | None = None,
     request: HttpRequest | None = None,
 ) -> ToolResult:
-    """calls.vendor_sync for today and the days before (UTC), as the beat task does."""
-    from calls.vendor_sync import sync_calls
+    """calls.events.history_sync for today and the days before (UTC), as the beat task does."""
+    from calls.events.history_sync import sync_calls
 
     def work() -> ToolResult:
         voipcenter_adapter(project)  # refuses other vendors in words

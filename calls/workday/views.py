@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from calls.auth_backend import agent_of
-from calls.dialer import call_card_context
+from calls.dialer.card import call_card_context
 from calls.models import Agent, Call, Disposition, PauseReason
 from calls.workday import availability, wrapup
 

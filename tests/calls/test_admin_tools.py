@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth.models import User
 
-from calls.adapters import config_for, originate_request_for
+from calls.events.history_sync import sync_calls, sync_vendor_calls
 from calls.models import AuditEntry, Call, CallEvent, PbxAccount, Project, Vendor, WebhookRequest
+from calls.pbx.for_project import config_for, originate_request_for
 from calls.pbx.voipcenter import VoipCenterAdapter
-from calls.vendor_sync import sync_calls, sync_vendor_calls
 from calls.vendor_tools import voipcenter as vc_tools
 from calls.vendor_tools.agents import import_agents, register_webhooks
 from calls.vendor_tools.connection import check_connection

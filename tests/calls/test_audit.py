@@ -52,6 +52,17 @@ def test_a_hangup_says_who_ended_it():
     assert entry.data == {"status": "canceled"}
 
 
+def test_hanging_up_a_queued_call_writes_who_hung_up_without_the_view():
+    from calls.outbound.hangup import hangup
+
+    call = outbound_call(status="queued")
+    supervisor = make_user("supervisor", first_name="Dan", last_name="Pop")
+    hangup(call=call, by=supervisor)
+    [entry] = AuditEntry.objects.filter(action="call.hung_up")
+    assert entry.actor == supervisor and entry.object_id == str(call.pk)
+    assert entry.summary == "Dan Pop hung up the call to 0722 000 111"
+
+
 def test_an_entry_keeps_the_address_it_came_from():
     request = RequestFactory().get("/", REMOTE_ADDR="10.1.2.3")
     project = make_project()
@@ -96,13 +107,13 @@ def test_a_tool_that_breaks_says_so_in_words_and_is_still_audited(caplog):
 def test_dialling_hanging_up_and_provisioning_through_the_product_are_audited(monkeypatch):
     from rest_framework.test import APIClient
 
-    from calls import services
     from calls.models import AuditEntry
+    from calls.outbound.start import start_call
     from tests.factories import make_account, make_agent, make_user
 
-    monkeypatch.setattr("calls.tasks.originate.delay", lambda call_id: None)
+    monkeypatch.setattr("calls.outbound.tasks.originate.delay", lambda call_id: None)
     agent = make_agent()
-    call = services.start_call(agent=agent, number="0722123456").call
+    call = start_call(agent=agent, number="0722123456").call
     api = APIClient()
     api.force_authenticate(agent.user)
     api.post(f"/api/v1/calls/{call.pk}/hangup/")

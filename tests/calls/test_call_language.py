@@ -9,9 +9,9 @@ import responses
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from calls import services
-from calls.housekeeping import close_stuck_calls
+from calls.maintenance.housekeeping import close_stuck_calls
 from calls.models import Call, UserPreference
+from calls.outbound.originate import Originate, give_up, originate
 from tests.factories import make_agent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,8 +36,8 @@ def start(agent, language: str, number: str = "0722123456") -> Call:
 
 def test_a_pbx_out_of_reach_is_reported_in_the_agents_language(agent):
     call = start(agent, "ro")  # the account's PBX is on the discard port: nothing listens
-    assert services.originate(call.pk) == services.Originate.RETRY
-    services.give_up(call.pk)
+    assert originate(call.pk) == Originate.RETRY
+    give_up(call.pk)
     call.refresh_from_db()
     assert call.status == "failed"
     assert call.failure_reason.startswith("Nu am putut contacta PBX-ul While1 Voice")
@@ -50,7 +50,7 @@ def test_a_pbx_that_times_out_is_reported_in_the_agents_language(agent):
         "http://127.0.0.1:9/while1/api/originate-call", body=requests.ReadTimeout("timed out")
     )
     call = start(agent, "nl")
-    services.originate(call.pk)
+    originate(call.pk)
     call.refresh_from_db()
     assert call.failure_reason.startswith("De While1 Voice-PBX antwoordde niet binnen")
 
@@ -62,7 +62,7 @@ def test_the_vendors_refusal_keeps_its_words_inside_the_agents_language(agent):
         json={"has_error": True, "messages": ["User is not online"], "results": []},
     )
     call = start(agent, "ru")
-    services.originate(call.pk)
+    originate(call.pk)
     call.refresh_from_db()
     assert call.failure_reason == "While1 Voice отклонила звонок: User is not online"
 
@@ -81,7 +81,7 @@ def test_the_saved_language_of_a_dialer_user_wins(client, agent):
     client.post("/calls/start/", {"number": "0722123456"}, headers={"accept-language": "nl"})
     translation.deactivate()
     call = Call.objects.get(agent=agent)
-    services.originate(call.pk)
+    originate(call.pk)
     call.refresh_from_db()
     assert call.failure_reason.startswith("Nu am putut contacta")
 
@@ -90,14 +90,14 @@ def test_a_call_without_a_language_speaks_the_servers(agent):
     call = Call.objects.create(
         project=agent.project, agent=agent, direction="outbound", remote_number="+40722123456"
     )
-    services.originate(call.pk)
+    originate(call.pk)
     call.refresh_from_db()
     assert call.failure_reason.startswith("Could not reach the While1 Voice PBX")
 
 
 def test_an_unknown_language_falls_back_to_the_servers(agent):
     call = start(make_agent(agent.project), "xx")
-    services.originate(call.pk)
+    originate(call.pk)
     call.refresh_from_db()
     assert call.failure_reason.startswith("Could not reach")
 

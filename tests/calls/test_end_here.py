@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
-from calls import services
-from calls.event_service import apply_event
+from calls.events.call_moves import apply_event
 from calls.models import AuditEntry, Call, Callback, CallDirection, CallStatus, EndedBy
+from calls.outbound.hangup import end_call_here, ender_role
+from calls.outbound.start import start_call
 from calls.pbx.base import Direction, EventKind, HangupOutcome, NormalizedEvent
 from tests.factories import make_agent, make_user
 
@@ -47,7 +48,7 @@ def test_an_agent_ends_a_talking_call_and_can_call_again_at_once(agent, originat
     agent.user.first_name = "Ana"
     agent.user.save()
     call = live_call(agent)
-    ended = services.end_call_here(call=call, by=agent.user, role=EndedBy.AGENT)
+    ended = end_call_here(call=call, by=agent.user, role=EndedBy.AGENT)
     assert ended.ended and ended.message == ""
     call.refresh_from_db()
     assert (call.status, call.ended_by) == (CallStatus.COMPLETED, EndedBy.AGENT)
@@ -56,19 +57,19 @@ def test_an_agent_ends_a_talking_call_and_can_call_again_at_once(agent, originat
     assert entry.actor == agent.user and entry.object_id == str(call.pk)
     assert entry.summary.startswith("Ana ended the call to")
     assert "the PBX did not report the end" in entry.summary
-    assert services.start_call(agent=agent, number="0722 999 888").created
+    assert start_call(agent=agent, number="0722 999 888").created
 
 
 def test_a_call_still_ringing_is_canceled(agent):
     call = live_call(agent, CallStatus.CUSTOMER_RINGING)
-    services.end_call_here(call=call, by=agent.user, role=EndedBy.AGENT)
+    end_call_here(call=call, by=agent.user, role=EndedBy.AGENT)
     call.refresh_from_db()
     assert (call.status, call.duration, call.ended_by) == ("canceled", None, "agent")
 
 
 def test_ending_an_ended_call_changes_nothing_and_says_so(agent):
     call = live_call(agent, CallStatus.BUSY, ended_at=timezone.now())
-    ended = services.end_call_here(call=call, by=agent.user, role=EndedBy.AGENT)
+    ended = end_call_here(call=call, by=agent.user, role=EndedBy.AGENT)
     assert not ended.ended and "already ended" in ended.message
     call.refresh_from_db()
     assert (call.status, call.ended_by) == ("busy", "")
@@ -77,7 +78,7 @@ def test_ending_an_ended_call_changes_nothing_and_says_so(agent):
 
 def test_an_inbound_caller_nobody_answered_is_missed_and_gets_a_callback(agent):
     call = live_call(agent, CallStatus.RINGING, direction=CallDirection.INBOUND)
-    services.end_call_here(call=call, by=make_user("supervisor"), role=EndedBy.SUPERVISOR)
+    end_call_here(call=call, by=make_user("supervisor"), role=EndedBy.SUPERVISOR)
     call.refresh_from_db()
     assert (call.status, call.ended_by) == ("missed", "supervisor")
     assert Callback.objects.get(number=call.remote_number).closed_at is None
@@ -85,7 +86,7 @@ def test_an_inbound_caller_nobody_answered_is_missed_and_gets_a_callback(agent):
 
 def test_a_late_pbx_hangup_replaces_our_end_and_talk_time_but_not_who_ended_it(agent):
     call = live_call(agent)
-    services.end_call_here(call=call, by=agent.user, role=EndedBy.AGENT)
+    end_call_here(call=call, by=agent.user, role=EndedBy.AGENT)
     pbx_end = call.answered_at + timedelta(seconds=25)
     pbx_event(call, EventKind.HANGUP, "h1", pbx_end, talk_seconds=24)
     call.refresh_from_db()
@@ -97,7 +98,7 @@ def test_a_late_pbx_hangup_replaces_our_end_and_talk_time_but_not_who_ended_it(a
 
 def test_a_late_answer_turns_a_call_canceled_here_into_completed(agent):
     call = live_call(agent, CallStatus.CUSTOMER_RINGING)
-    services.end_call_here(call=call, by=agent.user, role=EndedBy.AGENT)
+    end_call_here(call=call, by=agent.user, role=EndedBy.AGENT)
     answered = timezone.now() - timedelta(seconds=30)
     pbx_event(call, EventKind.ANSWER, "a1", answered, leg="customer")
     call.refresh_from_db()
@@ -106,7 +107,7 @@ def test_a_late_answer_turns_a_call_canceled_here_into_completed(agent):
 
 def test_the_pbx_says_busy_after_we_canceled(agent):
     call = live_call(agent, CallStatus.CUSTOMER_RINGING)
-    services.end_call_here(call=call, by=agent.user, role=EndedBy.AGENT)
+    end_call_here(call=call, by=agent.user, role=EndedBy.AGENT)
     pbx_event(
         call,
         EventKind.HANGUP,
@@ -121,7 +122,7 @@ def test_the_pbx_says_busy_after_we_canceled(agent):
 
 def test_who_may_end_a_call(agent, project):
     call = live_call(agent)
-    assert services.ender_role(agent.user, call) == EndedBy.AGENT
-    assert services.ender_role(make_user("supervisor"), call) == EndedBy.SUPERVISOR
-    assert services.ender_role(make_user("admin"), call) == EndedBy.ADMIN
-    assert services.ender_role(make_agent(project).user, call) is None
+    assert ender_role(agent.user, call) == EndedBy.AGENT
+    assert ender_role(make_user("supervisor"), call) == EndedBy.SUPERVISOR
+    assert ender_role(make_user("admin"), call) == EndedBy.ADMIN
+    assert ender_role(make_agent(project).user, call) is None

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from calls import dialer
-from calls.housekeeping import close_stuck_calls
+from calls.dialer import card as dialer
+from calls.maintenance.housekeeping import close_stuck_calls
 from calls.models import Call, CallDirection, CallStatus, EndedBy, Vendor
 from tests.factories import make_account, make_agent, make_project, make_user
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from calls.event_service import apply_event
+from calls.events.call_moves import apply_event
 from calls.models import Call
+from calls.outbound.start import start_call
 from calls.pbx.base import Direction, EventKind, HangupOutcome, NormalizedEvent
 from calls.pbx.telphin import events as telphin_events
-from calls.services import start_call
 from tests.events import apply_queued
 from tests.factories import make_agent, make_project
 

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from calls.housekeeping import close_stuck_calls, flag_silent_pbxs
+from calls.maintenance.housekeeping import close_stuck_calls, flag_silent_pbxs
+from calls.maintenance.tasks import housekeeping
 from calls.models import Call, WebhookRequest
-from calls.tasks import housekeeping
 from tests.factories import make_agent
 
 pytestmark = pytest.mark.django_db
@@ -47,9 +47,9 @@ def test_calls_left_ringing_are_closed_and_say_why(agent):
 
 
 def test_a_call_no_worker_took_is_closed_and_frees_its_agent(agent, monkeypatch):
-    from calls import services
+    from calls.outbound.start import start_call
 
-    monkeypatch.setattr("calls.tasks.originate.delay", lambda call_id: None)
+    monkeypatch.setattr("calls.outbound.tasks.originate.delay", lambda call_id: None)
     waiting = call_in(agent, "queued", 3)
     just_clicked = call_in(make_agent(agent.project), "queued", 0)
     assert housekeeping()["queued"] == 1
@@ -57,7 +57,7 @@ def test_a_call_no_worker_took_is_closed_and_frees_its_agent(agent, monkeypatch)
     assert waiting.status == "failed"
     assert waiting.failure_reason.startswith("No worker took this call from the call queue")
     assert Call.objects.get(pk=just_clicked.pk).status == "queued"
-    assert services.start_call(agent=agent, number="0744123456").created
+    assert start_call(agent=agent, number="0744123456").created
 
 
 def test_a_conversation_without_hangup_is_closed_after_hours_without_inventing_talk_time(agent):
@@ -70,14 +70,15 @@ def test_a_conversation_without_hangup_is_closed_after_hours_without_inventing_t
 
 
 def test_an_agent_stuck_on_a_call_can_call_again_after_housekeeping(agent, monkeypatch):
-    from calls import services
+    from calls.outbound.refused import CallRefused
+    from calls.outbound.start import start_call
 
-    monkeypatch.setattr("calls.tasks.originate.delay", lambda call_id: None)
+    monkeypatch.setattr("calls.outbound.tasks.originate.delay", lambda call_id: None)
     call_in(agent, "customer_ringing", 10)
-    with pytest.raises(services.CallRefused):
-        services.start_call(agent=agent, number="0744123456")
+    with pytest.raises(CallRefused):
+        start_call(agent=agent, number="0744123456")
     housekeeping()
-    assert services.start_call(agent=agent, number="0744123456").created
+    assert start_call(agent=agent, number="0744123456").created
 
 
 def test_a_silent_pbx_is_flagged_and_unflagged_when_heard_again(agent):
@@ -107,7 +108,7 @@ def logged(project, verdict, days_ago):
 
 
 def test_the_webhook_log_keeps_its_last_days_and_never_drops_what_is_waiting(project, settings):
-    from calls.housekeeping import purge_webhook_log
+    from calls.maintenance.housekeeping import purge_webhook_log
 
     settings.WEBHOOK_LOG_DAYS = 30
     old = [logged(project, verdict, 31) for verdict in ("accepted", "refused", "failed")]
@@ -118,7 +119,7 @@ def test_the_webhook_log_keeps_its_last_days_and_never_drops_what_is_waiting(pro
 
 
 def test_requests_waiting_too_long_for_the_applier_are_reported(project, caplog):
-    from calls.housekeeping import check_event_backlog
+    from calls.maintenance.housekeeping import check_event_backlog
 
     logged(project, "queued", 0)
     assert check_event_backlog() == 0  # just arrived: nothing to say

@@ -7,6 +7,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from django.test import AsyncClient
 
 from calls import live
+from calls.dialer.stream import AgentFragments
 from calls.models import Call
 from tests.streams import read_until
 
@@ -93,7 +94,7 @@ def test_publish_without_redis_never_raises_and_the_page_still_shows_the_call(
     with caplog.at_level("WARNING", logger="calls.live"):
         live.publish(call)
     assert "live update for 1 call(s) not published" in caplog.text  # the operator sees why
-    assert "+40722123456" in live.AgentFragments(agent.pk)()  # the polling page shows it
+    assert "+40722123456" in AgentFragments(agent.pk)()  # the polling page shows it
 
 
 def test_a_batch_of_changes_reaches_redis_once_the_batch_is_over(agent, settings):
@@ -180,10 +181,10 @@ def test_the_card_names_the_contact_and_offers_hang_up_by_the_calls_own_pbx(agen
         remote_number="+40722123456",
         status="answered",
     )
-    card = live.AgentFragments(agent.pk)()
+    card = AgentFragments(agent.pk)()
     assert "Maria Ionescu" in card and "Hang up" in card
     agent.project = make_project()  # moved to a While1 project mid-call: the call's PBX decides
     agent.save()
-    assert "Hang up" in live.AgentFragments(agent.pk)()
+    assert "Hang up" in AgentFragments(agent.pk)()
     Call.objects.filter(pk=call.pk).update(project=agent.project)
-    assert "hang up on your phone" in live.AgentFragments(agent.pk)()
+    assert "hang up on your phone" in AgentFragments(agent.pk)()

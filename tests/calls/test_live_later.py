@@ -5,8 +5,10 @@ import time
 
 import pytest
 
-from calls import live, live_later, services
+from calls import live
+from calls.live import waiting
 from calls.models import Call
+from calls.outbound.start import start_call
 from tests.calls.test_live import use_redis
 
 
@@ -15,7 +17,7 @@ def listener(agent, settings, monkeypatch):
     import redis
 
     use_redis(settings)
-    monkeypatch.setattr("calls.tasks.originate.delay", lambda call_id: None)  # no worker
+    monkeypatch.setattr("calls.outbound.tasks.originate.delay", lambda call_id: None)  # no worker
     pubsub = redis.Redis.from_url(settings.REDIS_URL).pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(live.agent_channel(agent.pk))
     pubsub.get_message(timeout=1)  # the subscription's confirmation
@@ -31,7 +33,7 @@ def scheduled(monkeypatch) -> list[tuple]:
     def apply_async(args, countdown=None, **_):
         sent.append((*args, countdown))
 
-    monkeypatch.setattr(live_later.publish_waiting, "apply_async", apply_async)
+    monkeypatch.setattr(waiting.publish_waiting, "apply_async", apply_async)
     return sent
 
 
@@ -54,20 +56,20 @@ def published_so_far(pubsub, agent) -> list[dict]:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_call_still_waiting_reaches_the_other_pages_after_a_moment(agent, listener, scheduled):
-    started = services.start_call(agent=agent, number="0722 123 456")
-    assert scheduled == [(started.call.pk, live_later.DELAY)]  # once committed, for later
+    started = start_call(agent=agent, number="0722 123 456")
+    assert scheduled == [(started.call.pk, waiting.DELAY)]  # once committed, for later
     assert published_so_far(listener, agent) == []  # not while the worker would place it
-    live_later.publish_waiting(started.call.pk)  # the worker, DELAY later
+    waiting.publish_waiting(started.call.pk)  # the worker, DELAY later
     later = published_so_far(listener, agent)
     assert [(m["call"], m["status"]) for m in later] == [(started.call.pk, "queued")]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_call_that_moved_on_in_the_meantime_is_not_published_again(agent, listener, scheduled):
-    started = services.start_call(agent=agent, number="0722 123 456")
+    started = start_call(agent=agent, number="0722 123 456")
     # the worker placed it and published that change itself
     Call.objects.filter(pk=started.call.pk).update(status="agent_ringing")
-    live_later.publish_waiting(started.call.pk)
+    waiting.publish_waiting(started.call.pk)
     assert published_so_far(listener, agent) == []
 
 
@@ -76,5 +78,5 @@ def test_nothing_is_scheduled_before_the_call_is_committed(agent, listener, sche
     from django.db import transaction
 
     with transaction.atomic():
-        services.start_call(agent=agent, number="0722 123 456")
+        start_call(agent=agent, number="0722 123 456")
         assert scheduled == []  # a rolled-back call must not be published

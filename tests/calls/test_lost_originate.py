@@ -1,5 +1,5 @@
 """A call whose originate message was lost (worker killed, broker lost it) is re-sent or
-failed within a minute, and never placed twice (calls/housekeeping.py
+failed within a minute, and never placed twice (calls/maintenance/housekeeping.py
 recover_lost_originates), with a real worker process killed mid-call."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from calls import housekeeping
+from calls.maintenance import housekeeping
+from calls.maintenance.tasks import ping
 from calls.models import Call, EndedBy
-from calls.tasks import originate, ping
+from calls.outbound.tasks import originate
 from tests.factories import make_account, make_agent, make_project
 from tests.local_server import serving
 from tests.processes import celery_worker, database_url, wait_for

@@ -5,7 +5,7 @@ import socket
 import pytest
 
 from calls.models import Call
-from calls.tasks import RETRY_BACKOFF, originate
+from calls.outbound.tasks import RETRY_BACKOFF, originate
 from tests.factories import make_account, make_agent, make_project
 
 pytestmark = pytest.mark.django_db

@@ -164,7 +164,7 @@ def test_an_offsite_next_is_not_followed(agent):
 
 
 def test_a_paused_agent_gets_no_screen_pop(agent):
-    from calls.dialer import call_card_context
+    from calls.dialer.card import call_card_context
 
     ringing = Call.objects.create(
         project=agent.project,

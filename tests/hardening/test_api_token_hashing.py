@@ -61,7 +61,7 @@ def test_the_commands_issue_and_hash():
 
 
 def test_a_token_made_in_the_admin_or_by_drf_create_token_is_hashed_within_a_minute():
-    from calls.tasks import housekeeping
+    from calls.maintenance.tasks import housekeeping
 
     agent = make_agent()
     plain = Token.objects.create(user=agent.user).key  # DRF's own ways store it plain

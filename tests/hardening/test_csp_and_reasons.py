@@ -11,7 +11,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from calls.models import Call
-from calls.reasons import reason_for_agents
+from calls.outbound.reasons import reason_for_agents
 from tests.factories import make_agent, make_user
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
@@ -90,7 +90,7 @@ def test_the_card_history_and_api_hide_the_address_from_agents_not_admins():
 def test_the_agents_call_card_hides_the_address():
     from django.template.loader import render_to_string
 
-    from calls.dialer import call_card_context
+    from calls.dialer.card import call_card_context
 
     agent = make_agent()
     call = Call.objects.create(

@@ -12,8 +12,10 @@ from urllib.parse import parse_qsl
 import pytest
 import requests
 
-from calls import services
 from calls.models import Agent, Call, Callback, CallEvent, PbxAccount, Project, Vendor
+from calls.outbound.hangup import hangup
+from calls.outbound.originate import originate
+from calls.outbound.start import start_call
 from calls.vendor_tools.agents import import_agents, register_webhooks
 from tests.events import apply_queued
 from tests.processes import wait_for
@@ -68,9 +70,9 @@ def telphin_project(sandbox: SandboxProcess, **timings: float) -> Project:
 
 
 def click(agent: Agent, number: str = CUSTOMER) -> Call:
-    started = services.start_call(agent=agent, number=number)
+    started = start_call(agent=agent, number=number)
     assert started.created
-    services.originate(started.call.pk)  # what the Celery task runs
+    originate(started.call.pk)  # what the Celery task runs
     return Call.objects.get(pk=started.call.pk)
 
 
@@ -127,7 +129,7 @@ def test_hang_up_ends_a_live_call_at_the_pbx_once(live_sandbox, telphin_agent):
     call = click(agent)
     follow(call, "answered")
     since = max((r["seq"] for r in live_sandbox.requests()), default=0)
-    ended = services.hangup(call=Call.objects.get(pk=call.pk))
+    ended = hangup(call=Call.objects.get(pk=call.pk), by=agent.user)
     assert ended.status in ("completed", "canceled")
     deletes = [r for r in live_sandbox.requests(since) if r["method"] == "DELETE"]
     assert len(deletes) == 1 and "/extension/175/current_calls/" in deletes[0]["path"]

@@ -18,8 +18,8 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from calls.adapters import adapter_for, originate_request_for
-from calls.event_applier import apply_queued
+from calls.events.applier import apply_queued
+from calls.events.history_sync import sync_calls
 from calls.models import (
     Call,
     CallDirection,
@@ -31,9 +31,9 @@ from calls.models import (
     WebhookRequest,
     WebhookVerdict,
 )
+from calls.pbx.for_project import adapter_for, originate_request_for
+from calls.pbx.voipcenter.listener import Listener, store_notify
 from calls.pbx.voipcenter.stream import listen
-from calls.vendor_sync import sync_calls
-from calls.voipcenter_listener import Listener, store_notify
 from tests.factories import make_account, make_agent, make_project
 from tests.processes import database_url, wait_for
 

@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from calls.models import Call, CallEvent, WebhookRequest
 from calls.models.work import Callback
+from calls.outbound.start import start_call
 from calls.pbx.base import Direction, EventKind, HangupOutcome, InboundRequest, PbxConfig
 from calls.pbx.while1 import While1Adapter
 from calls.pbx.while1.events import dedupe_key, event_fields
-from calls.services import start_call
 from tests.events import apply_queued
 from tests.factories import make_agent, make_contact, make_project
 

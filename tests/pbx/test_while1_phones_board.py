@@ -14,8 +14,8 @@ from django.utils import timezone
 from calls.board.presence import refresh_all
 from calls.board.selectors import project_stamp
 from calls.board.views import board_fragment
+from calls.maintenance.tasks import refresh_presence
 from calls.models import Agent
-from calls.tasks import refresh_presence
 from tests.factories import make_account, make_agent, make_project
 
 pytestmark = pytest.mark.django_db

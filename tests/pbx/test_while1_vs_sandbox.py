@@ -1,7 +1,7 @@
 """While1 end to end over real sockets: a click goes to the sandbox PBX, the sandbox sends
 While1's own GET events to our webhook view (live server), the applier moves the call.
 
-Service/HTTP level: services.start_call and services.originate stand in for the click
+Service/HTTP level: start_call and originate stand in for the click
 and the Celery worker; apply_queued for the events process.
 """
 
@@ -13,11 +13,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from calls import services
-from calls.adapters import adapter_for
 from calls.models import Call, PbxAccount, WebhookRequest
 from calls.models.work import Callback
+from calls.outbound.originate import originate
+from calls.outbound.start import start_call
 from calls.pbx.base import Presence
+from calls.pbx.for_project import adapter_for
 from tests.events import apply_queued
 from tests.factories import make_agent, make_contact, make_project
 from tests.sandbox.harness import SandboxProcess, running_sandbox
@@ -84,9 +85,9 @@ def follow(call: Call, timeout: float = 10.0) -> list[str]:
 
 
 def click(agent, number: str) -> Call:
-    started = services.start_call(agent=agent, number=number)
+    started = start_call(agent=agent, number=number)
     assert started.created
-    services.originate(started.call.pk)  # what the Celery worker does
+    originate(started.call.pk)  # what the Celery worker does
     return Call.objects.get(pk=started.call.pk)
 
 
@@ -100,7 +101,7 @@ def test_click_rings_talks_and_ends_with_the_pbx_talk_time_then_the_next_click_w
     assert call.duration == 2 and call.vendor_call_id  # billsec of a 1.6 s talk, the uniqueid
     hits = WebhookRequest.objects.filter(project=project).order_by("id")
     assert [h.method for h in hits] == ["GET", "GET"] and "event=outgoing_end" in hits[1].query
-    next_call = services.start_call(agent=agent, number="+40722000222")
+    next_call = start_call(agent=agent, number="+40722000222")
     assert next_call.created and next_call.call.pk != call.pk  # no 3-minute wait
 
 

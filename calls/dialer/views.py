@@ -1,18 +1,22 @@
-"""Pages for people. Views are thin: parse, ask a selector or service, render."""
+"""The agent's pages: the dialer, its contacts, and the call card's buttons. Views are
+thin: parse, ask a selector or service, render."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from calls import audit, roles, services
+from calls import roles
 from calls.auth_backend import agent_of
 from calls.callbacks.selectors import dialer_context as callbacks_for_dialer
-from calls.dialer import call_card_context, latest_calls, recent_calls
+from calls.dialer.card import call_card_context, latest_calls, recent_calls
 from calls.models import Agent, Call, EndedBy
+from calls.outbound.hangup import end_call_here as end_here
+from calls.outbound.hangup import hangup
+from calls.outbound.refused import CallRefused
+from calls.outbound.start import start_call as start
 from contacts.models import Contact
 from contacts.selectors import search_contacts
 from contacts.services import ContactRefused, create_contact_for_caller
@@ -92,13 +96,13 @@ def start_call(request: HttpRequest) -> HttpResponse:
     if request.POST.get("contact", "").isdigit():
         contact = Contact.objects.filter(pk=request.POST["contact"], project=agent.project).first()
     try:
-        started = services.start_call(
+        started = start(
             agent=agent,
             number=request.POST.get("number", ""),
             contact=contact,
             idempotency_key=request.headers.get("Idempotency-Key", "")[:128],
         )
-    except services.CallRefused as exc:
+    except CallRefused as exc:
         return render(
             request, "calls/_call_card.html", {**call_card_context(agent), "error": exc.message}
         )
@@ -111,9 +115,8 @@ def hangup_call(request: HttpRequest, pk: int) -> HttpResponse:
     agent, call = _own_call(request, pk, "project__pbx_account")
     error, failed = "", False
     try:
-        call = services.hangup(call=call)
-        audit.call_hung_up(call, request.user)
-    except services.CallRefused as exc:
+        call = hangup(call=call, by=request.user)
+    except CallRefused as exc:
         error, failed = exc.message, exc.code in ("hangup_unsupported", "pbx_error")
     card = call_card_context(agent, Call.objects.get(pk=call.pk), hangup_failed=failed)
     return render(request, "calls/_call_card.html", {**card, "error": error})
@@ -124,7 +127,7 @@ def hangup_call(request: HttpRequest, pk: int) -> HttpResponse:
 def end_call_here(request: HttpRequest, pk: int) -> HttpResponse:
     """ "I've hung up": the agent ends their own call here when the PBX did not."""
     agent, call = _own_call(request, pk, "agent")
-    ended = services.end_call_here(call=call, by=request.user, role=EndedBy.AGENT)
+    ended = end_here(call=call, by=request.user, role=EndedBy.AGENT)
     card = call_card_context(agent, Call.objects.get(pk=call.pk))
     return render(request, "calls/_call_card.html", {**card, "notice": ended.message})
 
@@ -150,24 +153,3 @@ def create_caller_contact(request: HttpRequest, pk: int) -> HttpResponse:
         "calls/_call_card.html",
         {**call_card_context(agent, call), "error": error, "pop": False},
     )
-
-
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers (200 when the database answers) and monitoring: how many PBX
-    events wait for the event applier. A late applier does not fail the check: this
-    process must stay in rotation to keep storing the PBX's webhooks."""
-    from django.utils import timezone
-
-    from calls.housekeeping import LATE_PROBLEM, event_backlog
-
-    now = timezone.now()
-    backlog = event_backlog()
-    oldest = backlog.oldest_at
-    events = {
-        "waiting": backlog.waiting,
-        "oldest_seconds": round((now - oldest).total_seconds(), 1) if oldest else None,
-    }
-    if backlog.late(now):
-        events["problem"] = LATE_PROBLEM
-    return JsonResponse({"ok": True, "events": events})

@@ -1,13 +1,13 @@
-"""Celery tasks: thin wrappers that take ids and call services."""
+"""The periodic Celery tasks (settings' CELERY_BEAT_SCHEDULE names them) and the ping
+operators use; thin wrappers that call the services."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from calls import services
-
-# Connection refused, DNS failure: the PBX never saw the request, so trying again is safe.
-RETRY_BACKOFF = (0.5, 1, 2, 4, 8)
+from calls.api.tokens import hash_stored_tokens
+from calls.board.presence import refresh_all
+from calls.maintenance import housekeeping as care
 
 
 @shared_task(name="calls.ping", ignore_result=False)
@@ -16,26 +16,11 @@ def ping(value: str) -> str:
     return f"pong:{value}"
 
 
-@shared_task(bind=True, name="calls.originate", acks_late=True, max_retries=len(RETRY_BACKOFF))
-def originate(self, call_id: int) -> str:
-    """Place one queued call. Runs only from `queued`, so a redelivered message does nothing."""
-    outcome = services.originate(call_id)
-    if outcome == services.Originate.RETRY:
-        if self.request.retries >= self.max_retries:
-            services.give_up(call_id)
-            return services.Originate.DONE
-        raise self.retry(countdown=RETRY_BACKOFF[self.request.retries])
-    return outcome
-
-
 @shared_task(name="calls.housekeeping")
 def housekeeping() -> dict[str, int]:
     """Every minute (beat): close calls the PBX left hanging or no worker took, flag
     PBXs gone silent, trim the webhook log, report events waiting for the applier, hash
     API tokens DRF's admin or drf_create_token stored in plain text."""
-    from calls import housekeeping as care
-    from calls.api.tokens import hash_stored_tokens
-
     closed = care.close_stuck_calls()
     silent = care.flag_silent_pbxs()
     return {
@@ -53,8 +38,6 @@ def housekeeping() -> dict[str, int]:
 def lost_originates() -> dict[str, int]:
     """Every LOST_ORIGINATE_SWEEP_SECONDS (beat): calls whose originate message was lost
     are sent again while still queued, failed once they may have reached the PBX."""
-    from calls import housekeeping as care
-
     found = care.recover_lost_originates()
     return {"resent": found.resent, "failed": found.failed}
 
@@ -62,6 +45,4 @@ def lost_originates() -> dict[str, int]:
 @shared_task(name="calls.refresh_presence", ignore_result=True)
 def refresh_presence() -> dict[str, int]:
     """Every PRESENCE_REFRESH_SECONDS (beat): the agents' phone status from PBXs that tell."""
-    from calls.board.presence import refresh_all
-
     return refresh_all()

@@ -1,8 +1,9 @@
-"""Ending a call in pbxportal when the PBX cannot hang up (While1) or stays silent.
+"""Ending a call: Hang up (the PBX ends it, where the vendor can; a call not yet placed
+is canceled here), and "I've hung up" / "End call" when the PBX cannot (While1) or
+stays silent.
 
-The agent says "I've hung up", a supervisor or admin ends it for them: the call ends
-here at once so the agent can call again, and a late PBX event still corrects its times
-(calls/states.py). Re-exported by calls.services.
+"I've hung up" ends the call here at once so the agent can call again; a late PBX event
+still corrects its times (calls/states.py). Both write the call's audit entry.
 """
 
 from __future__ import annotations
@@ -17,7 +18,52 @@ from django.utils.translation import gettext_lazy
 
 from calls import audit, live, roles, states
 from calls.callbacks import services as callbacks
-from calls.models import Call, CallDirection, EndedBy
+from calls.models import Call, CallDirection, CallStatus, EndedBy, Project
+from calls.outbound.progress import finish
+from calls.outbound.refused import CallRefused
+from calls.pbx.base import NotSupported, PbxError
+from calls.pbx.for_project import adapter_for
+
+
+def hangup(*, call: Call, by: AbstractBaseUser | None) -> Call:
+    """Cancel a call not yet placed, or ask the PBX to end it where the vendor allows;
+    the audit trail says ``by`` whom."""
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if states.is_terminal(locked.status):
+            raise CallRefused(_("This call has already ended."), code="ended", conflict=True)
+        if locked.status == CallStatus.QUEUED:
+            locked.status = CallStatus.CANCELED
+            locked.ended_at = timezone.now()
+            locked.save(update_fields=["status", "ended_at", "updated_at"])
+            callbacks.on_call_finished(locked)
+            audit.call_hung_up(locked, by)
+            transaction.on_commit(lambda: live.publish(locked))
+            return locked
+    _ask_the_pbx(locked, call.project)  # the caller's call has its PBX account read
+    ended = finish(call.pk, CallStatus.CANCELED) or Call.objects.get(pk=call.pk)
+    audit.call_hung_up(ended, by)
+    return ended
+
+
+def _ask_the_pbx(call: Call, project: Project) -> None:
+    adapter = adapter_for(project)
+    if not adapter.can_hangup or not call.vendor_call_id:
+        raise CallRefused(
+            _("%(vendor)s does not let us end a call from here; hang up on your phone.")
+            % {"vendor": adapter.label},
+            code="hangup_unsupported",
+            conflict=True,
+        )
+    # Telphin ends a call through the agent's extension: its id goes along.
+    extension_id = call.agent.vendor_extension_id if call.agent_id else ""
+    try:
+        adapter.hangup(call.vendor_call_id, extension_id=extension_id)
+    except NotSupported as exc:
+        raise CallRefused(exc.message, code="hangup_unsupported", conflict=True) from None
+    except PbxError as exc:
+        raise CallRefused(exc.message, code="pbx_error", conflict=True) from None
+
 
 # How history, the call detail and the call card say who ended a call (the PBX: nothing).
 ENDED_BY_SENTENCES = {

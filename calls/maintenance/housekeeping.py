@@ -4,7 +4,7 @@ the webhook log to its last days and report events the applier has not taken.
 A PBX that drops a hangup event must not leave an agent "on a call" forever:
 calls with no news for too long are closed with a reason a person can read
 (``ended_by=system``). The agent does not wait for this: the call card offers
-"I've hung up" (calls/end_here.py); this closes the calls nobody ended.
+"I've hung up" (calls/outbound/hangup.py); this closes the calls nobody ended.
 """
 
 from __future__ import annotations
@@ -19,11 +19,14 @@ from django.db.models import Count, Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls import call_language, live, services, states
+from calls import live, states
 from calls.callbacks import services as callbacks
 from calls.models import Call, CallDirection, CallStatus, EndedBy, Project, WebhookRequest
+from calls.outbound import call_language
+from calls.outbound.originate import ORIGINATE_MAX_AGE, too_late_reason
+from calls.outbound.tasks import originate
 
-log = logging.getLogger("calls.housekeeping")
+log = logging.getLogger(__name__)
 
 RINGING = (
     CallStatus.ORIGINATING,
@@ -48,9 +51,7 @@ def close_stuck_calls(now: datetime | None = None) -> Closed:
     answered = Call.objects.filter(status=CallStatus.ANSWERED, updated_at__lt=answered_cutoff)
     # Too old to ring (the originate task refuses them too): the workers were down or the
     # broker lost the message. Left queued, the agent could not call again.
-    queued = Call.objects.filter(
-        status=CallStatus.QUEUED, requested_at__lt=now - services.ORIGINATE_MAX_AGE
-    )
+    queued = Call.objects.filter(status=CallStatus.QUEUED, requested_at__lt=now - ORIGINATE_MAX_AGE)
     return Closed(*(_close_all(calls, now) for calls in (ringing, answered, queued)))
 
 
@@ -88,7 +89,7 @@ def _closing(call: Call) -> tuple[str, str]:
         return CallStatus.FAILED, reason % quiet_since
     if call.status == CallStatus.QUEUED:
         if call.failure_reason:  # an attempt failed and its retry never ran
-            return CallStatus.FAILED, services.too_late_reason(call)
+            return CallStatus.FAILED, too_late_reason(call)
         asked = {"t": timezone.localtime(call.requested_at).strftime("%H:%M")}
         reason = _(
             "No worker took this call from the call queue (asked at %(t)s); it was not placed."
@@ -117,7 +118,7 @@ def recover_lost_originates(now: datetime | None = None) -> Recovered:
       but within a minute).
     """
     now = now or timezone.now()
-    oldest = now - services.ORIGINATE_MAX_AGE
+    oldest = now - ORIGINATE_MAX_AGE
     orphaned = Call.objects.filter(
         status=CallStatus.ORIGINATING,
         updated_at__lt=now - timedelta(seconds=settings.ORIGINATE_ORPHANED_SECONDS),
@@ -135,8 +136,6 @@ def recover_lost_originates(now: datetime | None = None) -> Recovered:
 
 
 def _send_again(call_id: int) -> bool:
-    from calls.tasks import originate  # tasks import this module
-
     try:
         originate.delay(call_id)
     except Exception as exc:  # the broker is down: the next sweep tries again

@@ -7,8 +7,8 @@ of event->SSE p50 (docs/benchmarks.md). The tab that clicked has its card from t
 POST's reply, and the worker publishes every later change itself. So other tabs, and
 an agent whose call a CRM placed through the API, need this publish only when the call
 is still waiting after DELAY: a slow PBX, a long queue, a stopped `calls` worker. The
-wait is a Celery countdown, sent once the call is committed (services._enqueue_originate
-runs from transaction.on_commit), and run by the `worker` process, not the `calls` one.
+wait is a Celery countdown, sent once the call is committed (calls/outbound/start.py
+enqueues from transaction.on_commit), and run by the `worker` process, not the `calls` one.
 """
 
 from __future__ import annotations
