@@ -130,7 +130,7 @@ def expected_finals(calls: list[BenchCall]) -> dict[str, tuple]:
                 leg=event.leg,
                 outcome=event.outcome,
                 reason=event.reason,
-                talk_seconds=event.talk_seconds,  # the PBX's talk time wins (event_service)
+                talk_seconds=event.talk_seconds,  # the PBX's talk time wins (call_moves)
             )
             state = states.apply(state, facts)
         finals[call.call_id] = (

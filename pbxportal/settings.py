@@ -394,10 +394,11 @@ CELERY_IMPORTS = [
     "calls.maintenance.tasks",
 ]
 
-# --- VoipCenter call history sync (calls/vendor_sync.py) ---------------------------
-CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", []), "calls.vendor_sync"]
-# Every minute: today and yesterday (UTC) of every VoipCenter project. It also ends the
-# calls whose hangup the live stream missed, so none stays open long after it ended.
+# --- Call history sync (calls/events/history_sync.py) ------------------------------
+CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", []), "calls.events.history_sync"]
+# Every minute: today and yesterday (UTC) of every project whose PBX lists its calls
+# (VoipCenter). It also ends the calls whose hangup the live stream missed, so none stays
+# open long after it ended.
 CELERY_BEAT_SCHEDULE["sync-vendor-calls"] = {
     "task": "calls.sync_vendor_calls",
     "schedule": 60.0,

@@ -5,9 +5,9 @@ from django.views.i18n import set_language
 
 from calls import preferences
 from calls.dialer import stream, views
-from calls.lookup import caller_lookup
+from calls.events.caller_lookup import caller_lookup
+from calls.events.webhooks import EventWebhook
 from calls.maintenance.healthz import healthz
-from calls.webhooks import EventWebhook
 
 urlpatterns = [
     path("", views.home, name="home"),

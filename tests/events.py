@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from calls import event_applier
+from calls.events import applier
 from calls.models import WebhookRequest
 
 
 def apply_queued() -> list[WebhookRequest]:
     """Apply every queued webhook request, as ``manage.py apply_events`` would; return them."""
     first = WebhookRequest.objects.filter(verdict="queued").order_by("id").first()
-    while event_applier.apply_queued():
+    while applier.apply_queued():
         pass
     if first is None:
         return []

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from calls import roles
-from calls.event_applier import replay
+from calls.events.applier import replay
 from calls.models import AuditEntry, Call, Callback, CallEvent, WebhookRequest
 
 

@@ -80,7 +80,7 @@ def _read(project: Project) -> dict:
 
 
 def stream_status(account: PbxAccount) -> str:
-    """The PBX account page's view of its VoipCenter live stream (calls/voipcenter_listener)."""
+    """The PBX account page's view of its VoipCenter live stream (calls/pbx/voipcenter/listener)."""
     if account.pk is None or account.vendor != Vendor.VOIPCENTER:
         return "—"
     stream = EventStream.objects.filter(account=account).first()

@@ -1,14 +1,14 @@
 """On PostgreSQL, a stored webhook request wakes the event applier at once.
 
 A statement-level trigger on calls_webhookrequest NOTIFYs the channel the applier
-LISTENs on (calls/applier_wakeup.py). PostgreSQL delivers the notification when the
+LISTENs on (calls/events/wakeups.py). PostgreSQL delivers the notification when the
 INSERT commits, and folds repeats within a transaction into one. The webhook's own
 statement is unchanged. SQLite has no NOTIFY: there the applier polls.
 """
 
 from django.db import migrations
 
-CHANNEL = "pbxportal_webhooks"  # calls.applier_wakeup.CHANNEL, frozen here
+CHANNEL = "pbxportal_webhooks"  # calls.events.wakeups.CHANNEL, frozen here
 
 CREATE = f"""
 CREATE OR REPLACE FUNCTION pbxportal_webhook_stored() RETURNS trigger

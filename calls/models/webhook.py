@@ -20,7 +20,7 @@ class WebhookRequest(models.Model):
     """Every request a PBX sent to a project's webhook, kept as received (secrets masked).
 
     The webhook view stores an authenticated request as ``queued`` and answers the PBX;
-    the event applier (calls/event_applier.py) then parses it, applies its events and
+    the event applier (calls/events/applier.py) then parses it, applies its events and
     marks it ``accepted`` (or ``failed``). Admins read it as the project's "recent logs"
     and can replay one after a fix; replays are safe because each event's dedupe key is
     applied once.

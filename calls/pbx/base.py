@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 import requests
@@ -155,6 +155,25 @@ class NormalizedEvent:
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class HistoryCall:
+    """One call of the PBX's own call history, in our words (``PbxAdapter.sync_calls``)."""
+
+    vendor_call_id: str
+    started: datetime
+    direction: Direction
+    extension: str  # the agent's extension / SIP account
+    number: str  # the other party in E.164, or as the PBX wrote it when it does not parse
+    talk_seconds: int
+    hangup: NormalizedEvent | None  # how the call ended; None while it is in progress
+
+
+@dataclass(frozen=True)
+class CallHistory:
+    calls: tuple[HistoryCall, ...] = ()
+    unreadable: int = 0  # listed rows without a call id or a readable time
+
+
 class Presence(enum.StrEnum):
     """An agent's phone as the PBX last saw it (Agent.pbx_presence)."""
 
@@ -220,6 +239,13 @@ class PbxAdapter:
         """Extension -> its phone's registration at the PBX, where the vendor can tell."""
         raise NotSupported(
             _("%(vendor)s offers no way to read the agents' phone status.") % {"vendor": self.label}
+        )
+
+    def sync_calls(self, day: date, region: str) -> CallHistory:
+        """The PBX's calls of ``day`` (UTC), from which calls/events/history_sync.py settles
+        what the live events missed. ``region`` reads numbers written nationally."""
+        raise NotSupported(
+            _("%(vendor)s offers no call history to sync from.") % {"vendor": self.label}
         )
 
     def validate_request(self, request: InboundRequest) -> None:

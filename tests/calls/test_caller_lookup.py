@@ -2,7 +2,7 @@
 
 import pytest
 
-from calls.lookup import FIELDS
+from calls.events.caller_lookup import FIELDS
 from tests.factories import make_agent, make_contact, make_project
 
 pytestmark = pytest.mark.django_db

@@ -49,16 +49,16 @@ def test_a_request_that_cannot_be_applied_is_marked_failed_and_the_batch_goes_on
 def test_an_event_failing_mid_batch_rolls_the_batch_back_and_the_rest_apply_once(
     client, call, monkeypatch
 ):
-    from calls import webhook_service
+    from calls.events import applier
 
-    real_apply = webhook_service.apply_event
+    real_apply = applier.apply_event
 
     def apply(*, event, **kwargs):
         if event.dedupe_key.endswith("answer-agent-2"):
             raise ValueError("a bug in applying this event")
         return real_apply(event=event, **kwargs)
 
-    monkeypatch.setattr(webhook_service, "apply_event", apply)
+    monkeypatch.setattr(applier, "apply_event", apply)
     for body in (
         generic(call, "dial-in", "agent"),
         generic(call, "answer", "agent", n=2),
@@ -119,7 +119,7 @@ def database_held_elsewhere():
 def test_a_database_the_applier_cannot_get_leaves_the_requests_queued(client, call):
     from django.db import OperationalError
 
-    from calls import event_applier
+    from calls.events import applier
 
     client.post(
         hook(call.project),
@@ -127,7 +127,7 @@ def test_a_database_the_applier_cannot_get_leaves_the_requests_queued(client, ca
         content_type="application/json",
     )
     with database_held_elsewhere(), pytest.raises(OperationalError):
-        event_applier.apply_queued()
+        applier.apply_queued()
     assert WebhookRequest.objects.get().verdict == "queued"  # taken again next time
     assert [e.verdict for e in apply_queued()] == ["accepted"]
     call.refresh_from_db()
@@ -138,11 +138,11 @@ def test_a_database_the_applier_cannot_get_leaves_the_requests_queued(client, ca
 def test_the_running_applier_applies_what_arrives_within_moments(client, call):
     import threading
 
-    from calls import event_applier
+    from calls.events import applier
     from tests.processes import wait_for
 
     stop = threading.Event()
-    loop = threading.Thread(target=event_applier.run, args=(stop,), kwargs={"poll": 0.01})
+    loop = threading.Thread(target=applier.run, args=(stop,), kwargs={"poll": 0.01})
     loop.start()
     try:
         client.post(
@@ -173,12 +173,12 @@ def test_the_idle_applier_on_postgresql_wakes_when_a_request_is_stored(client, c
     after its LISTEN connection is lost it polls until it listens again."""
     import threading
 
-    from calls import event_applier
+    from calls.events import applier
     from tests.processes import wait_for
 
     settings.WEBHOOK_APPLY_FALLBACK_SECONDS = 60
     stop = threading.Event()
-    loop = threading.Thread(target=event_applier.run, args=(stop,), kwargs={"poll": 0.01})
+    loop = threading.Thread(target=applier.run, args=(stop,), kwargs={"poll": 0.01})
     loop.start()
     try:
         wait_for(lambda: len(_listening_backends()) == 1, timeout=5)

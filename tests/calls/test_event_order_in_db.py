@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calls.event_service import apply_event
+from calls.events.call_moves import apply_event
 from calls.models import Call, CallEvent
 from calls.pbx.base import Direction, EventKind, HangupOutcome, NormalizedEvent
 

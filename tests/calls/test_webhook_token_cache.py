@@ -2,7 +2,7 @@
 
 import pytest
 
-from calls import webhooks
+from calls.events import projects
 from calls.models import Project
 from tests.factories import make_account, make_project
 
@@ -20,7 +20,7 @@ def send(client, project, token=None):
 
 @pytest.fixture
 def project(db):
-    webhooks.recent_projects.clear()
+    projects.recent_projects.clear()
     return make_project(make_account("telphin", client_id="c", client_secret="s"))
 
 
@@ -38,13 +38,13 @@ def test_a_token_rotated_by_another_process_is_refused_within_seconds(client, pr
     assert send(client, project).status_code == 200
     # Another worker rotated it: no signal reaches this process, only the expiry does.
     Project.objects.filter(pk=project.pk).update(webhook_token="rotated-elsewhere")
-    now = webhooks.time.monotonic()
-    monkeypatch.setattr(webhooks.time, "monotonic", lambda: now + 1)
+    now = projects.time.monotonic()
+    monkeypatch.setattr(projects.time, "monotonic", lambda: now + 1)
     assert send(client, project, old).status_code == 200  # still within the few seconds
-    monkeypatch.setattr(webhooks.time, "monotonic", lambda: now + webhooks.recent_projects.ttl + 1)
+    monkeypatch.setattr(projects.time, "monotonic", lambda: now + projects.recent_projects.ttl + 1)
     assert send(client, project, old).status_code == 403
 
 
 def test_an_unknown_token_is_never_kept(client, project):
     assert send(client, project, "not-a-token").status_code == 403
-    assert webhooks.recent_projects.get(("hook", "telphin", "not-a-token")) is None
+    assert projects.recent_projects.get(("hook", "telphin", "not-a-token")) is None

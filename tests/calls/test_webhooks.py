@@ -181,7 +181,7 @@ def test_refused_requests_are_logged_too_and_an_ip_allowlist_applies(client, cal
 
 
 def test_a_failed_request_can_be_replayed_once_the_cause_is_fixed(client, call):
-    from calls.event_applier import replay
+    from calls.events.applier import replay
 
     body = generic(call, "dial-in", "agent")
     post(client, call.project, body)
@@ -208,7 +208,7 @@ def test_a_new_inbound_call_is_published_to_the_live_pages(
     client, agent, monkeypatch, django_capture_on_commit_callbacks
 ):
     published = []
-    monkeypatch.setattr("calls.event_service.live.publish", published.append)
+    monkeypatch.setattr("calls.events.call_moves.live.publish", published.append)
     body = {
         "event_id": "in-2",
         "call_id": "pbx-10",

@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from calls import roles
-from calls.lookup import caller_data
+from calls.events.caller_lookup import caller_data
 from tests.calls.history_factories import make_call
 from tests.factories import make_contact, make_user
 
@@ -44,9 +44,9 @@ def test_the_history_detail_links_the_contact_card(agent):
 
 @override_settings(PUBLIC_BASE_URL="https://portal.example.com")
 def test_the_caller_lookup_backend_link_opens_the_contact_card(project):
-    from calls import lookup
+    from calls.events import caller_lookup
 
-    lookup._contact_page.cache_clear()
+    caller_lookup._contact_page.cache_clear()
     contact = make_contact(project, "Ion Popescu", "+40722123456")
     data = caller_data(project, "0722123456")
     assert data["backend_link"] == f"https://portal.example.com/contacts/{contact.pk}/"

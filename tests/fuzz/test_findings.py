@@ -148,7 +148,7 @@ def test_an_event_time_at_the_end_of_the_calendar_is_taken_as_unknown(client, ag
 
 def test_a_stream_message_with_a_raw_nul_is_kept_without_it():
     """A text message with NUL: PostgreSQL refused the log row and the stream reconnected."""
-    from calls.voipcenter_listener import store_notify
+    from calls.pbx.voipcenter.listener import store_notify
 
     project = make_project(make_account("voipcenter", api_id="1", api_key="k", ws_user="ws"))
     entry = store_notify(project.pbx_account, 'not json \x00 "callid": "x"')

@@ -15,11 +15,11 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calls import event_applier
-from calls.event_input import UnreadableRequest
+from calls.events import applier
+from calls.events.reading import UnreadableRequest
 from calls.models import Agent, Call, CallEvent, Project, WebhookRequest
 from calls.pbx.generic import sign
-from calls.voipcenter_listener import store_notify
+from calls.pbx.voipcenter.listener import store_notify
 from contacts.models import Contact
 from tests.factories import make_account, make_agent, make_contact, make_project
 
@@ -170,7 +170,7 @@ def applied_cleanly() -> None:
     when it cannot be read at all (too large, too deep), else its events are applied or
     kept as unknown."""
     queued = list(WebhookRequest.objects.filter(verdict="queued").values_list("id", flat=True))
-    while event_applier.apply_queued():
+    while applier.apply_queued():
         pass
     assert not WebhookRequest.objects.filter(verdict="queued").exists()
     failed = WebhookRequest.objects.filter(id__in=queued, verdict="failed")

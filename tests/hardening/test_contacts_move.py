@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from calls.lookup import caller_data
+from calls.events.caller_lookup import caller_data
 from calls.models import Call
 from contacts import services
 from contacts.imports.processing import import_batch

@@ -199,7 +199,7 @@ def test_control_characters_never_reach_a_call_and_stay_in_the_log(client, calle
 
 
 def test_cleaned_event_takes_control_characters_out_of_every_text_field():
-    from calls.event_input import cleaned_event
+    from calls.events.reading import cleaned_event
     from calls.pbx.base import EventKind, NormalizedEvent
 
     event = NormalizedEvent(
@@ -230,7 +230,7 @@ def test_a_deeply_nested_body_fails_alone_with_a_clear_reason(client):
 
 
 def test_a_nested_json_string_is_no_nesting():
-    from calls.event_input import nesting_depth
+    from calls.events.reading import nesting_depth
 
     assert nesting_depth(b'{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}') == 1
     assert nesting_depth(b'{"a": [{"b": [1]}]}') == 4

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from calls.event_service import apply_event
+from calls.events.call_moves import apply_event
 from calls.models import Call, CallEvent, Vendor
 from calls.pbx.base import Direction, EventKind, HangupOutcome, InboundRequest, NormalizedEvent
 from calls.pbx.telphin.events import parse_events, plain_call_id

@@ -7,7 +7,7 @@ import threading
 
 from django.core.management.base import BaseCommand
 
-from calls import event_applier
+from calls.events import applier
 from pbxportal.gcwarm import WarmUp, freeze
 
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
     help = "Apply the PBX events that the webhooks queued, until stopped (SIGTERM/SIGINT)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--batch", type=int, default=event_applier.BATCH)
+        parser.add_argument("--batch", type=int, default=applier.BATCH)
         parser.add_argument(
             "--poll", type=float, default=None, help="seconds between looks when idle"
         )
@@ -26,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, batch: int, poll: float | None, once: bool, **options) -> None:
         if once:
             total = 0
-            while taken := event_applier.apply_queued(batch):
+            while taken := applier.apply_queued(batch):
                 total += taken
             self.stdout.write(f"applied {total} queued request(s)")
             return
@@ -36,4 +36,4 @@ class Command(BaseCommand):
         self.stdout.write("event applier: waiting for queued webhook requests")
         freeze("event applier started")  # pbxportal/gcwarm.py: pauses of 30-130 ms
         warm_up = WarmUp(after=50, what="batches")
-        event_applier.run(stop, poll=poll, batch=batch, after_batch=warm_up.done_one)
+        applier.run(stop, poll=poll, batch=batch, after_batch=warm_up.done_one)

@@ -8,7 +8,7 @@ import threading
 
 from django.core.management.base import BaseCommand
 
-from calls import voipcenter_listener
+from calls.pbx.voipcenter import listener
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--refresh",
             type=float,
-            default=voipcenter_listener.REFRESH,
+            default=listener.REFRESH,
             help="seconds between looks for added, changed or removed accounts",
         )
 
@@ -30,4 +30,4 @@ class Command(BaseCommand):
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
         self.stdout.write("VoipCenter stream: listening for every account with a websocket user")
-        voipcenter_listener.Listener().run(stop, every=refresh)
+        listener.Listener().run(stop, every=refresh)

@@ -48,7 +48,7 @@ OUTCOMES = {
     "CHANUNAVAIL": HangupOutcome.FAILED,
 }
 
-# Ours, in English: applied in the language the call was placed in (calls/event_service.py).
+# Ours, in English: applied in the language the call was placed in (calls/events/call_moves.py).
 REASONS = {
     "BUSY": gettext_noop("busy"),
     "NOANSWER": gettext_noop("no answer"),

@@ -34,6 +34,7 @@ from urllib.parse import quote
 import requests
 
 from calls.pbx.base import (
+    CallHistory,
     ConnectionCheck,
     CredentialField,
     InboundRequest,
@@ -46,6 +47,7 @@ from calls.pbx.base import (
 )
 from calls.pbx.generic import GenericEvents
 from calls.pbx.http import send
+from calls.pbx.voipcenter.history import call_history
 from calls.pbx.voipcenter.notify import STREAM_METHOD, parse_notify
 from calls.pbx.voipcenter.reply import MAY_RING, Reply, VoipCenterRefused, items, read_reply
 from calls.pbx.voipcenter.switches import DID_ROUTE_LETTERS, Did, Indicator, dids, indicators
@@ -234,6 +236,9 @@ class VoipCenterAdapter(GenericEvents, PbxAdapter):
 
     def list_calls(self, day: date) -> list[dict[str, Any]]:
         return items(self.get("calls", 0, day.strftime("%Y%m%d")))
+
+    def sync_calls(self, day: date, region: str) -> CallHistory:
+        return call_history(self.list_calls(day), region)
 
     def parse_events(self, request: InboundRequest) -> list[NormalizedEvent]:
         """A stream ``notify`` (stored with method WS), else our generic JSON events."""

@@ -8,7 +8,7 @@ on Home Assistant's python-socketio 4.x (Socket.IO protocol 4, Engine.IO 3, the
 JavaScript socket.io 2.x servers), so we pin python-socketio 4.6.1 (requirements.txt).
 
 No ORM here: ``listen()`` returns why the session ended, the caller (the stream process,
-calls/voipcenter_listener.py) keeps state, stores messages and reconnects. The key is
+calls/pbx/voipcenter/listener.py) keeps state, stores messages and reconnects. The key is
 never logged: it travels only inside the ``register`` payload.
 """
 

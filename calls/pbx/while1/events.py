@@ -52,7 +52,7 @@ OUTCOMES = {
 }
 
 # Our sentences, kept in English here: the event is applied in the language the call
-# was placed in (calls/event_service.py); the PBX's own words pass through as written.
+# was placed in (calls/events/call_moves.py); the PBX's own words pass through as written.
 REASONS = {
     HangupOutcome.BUSY: gettext_noop("The customer's line was busy."),
     HangupOutcome.NO_ANSWER: gettext_noop("The customer did not answer."),

@@ -1,4 +1,7 @@
-"""Apply PBX events to calls: store each event once, then move its call forward."""
+"""Step 4, call moved: apply one event (in our words) to its call. "Apply" means this and only
+this: store the event once (its dedupe key), find or create its call, move the call through
+the state machine (calls/states.py). Step 5, published: a changed call is published to the
+live pages on commit (calls/live.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from calls import call_language, live, rawsql, states
+from calls import live, statements, states
 from calls.callbacks import services as callbacks
 from calls.models import Agent, Call, CallDirection, CallEvent, CallStatus, Project
+from calls.outbound import call_language
 from calls.pbx.base import Direction, EventKind, NormalizedEvent
 from contacts.models import Contact, ContactPhone
 from contacts.phones import try_normalize
@@ -129,7 +133,9 @@ def _insert_once(
         occurred_at=event.occurred_at,
         received_at=timezone.now(),
     )
-    pk = rawsql.insert_returning_pk(stored, _EVENT_COLUMNS, on_conflict=("vendor", "dedupe_key"))
+    pk = statements.insert_returning_pk(
+        stored, _EVENT_COLUMNS, on_conflict=("vendor", "dedupe_key")
+    )
     if pk is None:
         return None
     stored.pk = pk
@@ -274,7 +280,7 @@ def _transition(call: Call, event: NormalizedEvent) -> bool:
     for name in changed:
         setattr(call, name, getattr(after, name))
     call.updated_at = timezone.now()  # the live pages and housekeeping read it
-    rawsql.update_columns(call, [*changed, "updated_at"])  # Call has no save signals to skip
+    statements.update_columns(call, [*changed, "updated_at"])  # Call has no save signals to skip
     return True
 
 

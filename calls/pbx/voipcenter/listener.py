@@ -6,7 +6,8 @@ vendor voipcenter, method WS, queued), so the event applier parses and applies i
 any webhook. Each connection's state and last error are kept on the account's
 ``EventStream`` for the admin. Accounts added, changed or removed are picked up every
 REFRESH seconds; a connection that ends is reconnected after a capped backoff, with a
-fresh key. What the stream misses is settled from the call history (calls.vendor_sync).
+fresh key. What the stream misses is settled from the call history
+(calls/events/history_sync.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Apply queued webhook requests: the second half of receiving PBX events.
+"""Step 3, read by the applier: apply queued webhook requests, the second half of
+receiving PBX events.
 
 The webhook view authenticates a request, stores it as ``queued`` and answers the PBX
-(calls/webhook_service.py). This loop (``manage.py apply_events``, the ``events``
+(intake.py). This loop (``manage.py apply_events``, the ``events``
 process of the Procfile) takes the queued requests oldest first, in batches, parses
 them and applies their events in one transaction per batch: one BEGIN/COMMIT and one
 UPDATE of the log for up to BATCH requests instead of per request, and the PBX never
@@ -24,11 +25,12 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.utils import timezone
 
 from calls import live
-from calls.applier_wakeup import WakeUps
-from calls.event_service import LockedCalls
+from calls.events.call_moves import LockedCalls, apply_event
+from calls.events.projects import recent_projects
+from calls.events.reading import read_events
+from calls.events.wakeups import WakeUps
 from calls.models import Project, WebhookRequest, WebhookVerdict
-from calls.webhook_service import apply_now, parse_entry
-from calls.webhooks import recent_projects
+from calls.pbx.base import NormalizedEvent
 
 log = logging.getLogger("calls.webhooks")
 
@@ -48,29 +50,51 @@ def apply_queued(limit: int = BATCH) -> int:
         parsed = []
         for entry in entries:
             try:
-                parsed.append((entry, parse_entry(entry)))
+                parsed.append((entry, read_events(entry)))
             except Exception as exc:  # an unreadable request fails alone
                 _failed(entry, exc)
         try:
             with transaction.atomic():
                 locked = _lock_calls(parsed)
                 for entry, events in parsed:
-                    apply_now(entry, events, locked[entry.project_id])
+                    apply_request(entry, events, locked[entry.project_id])
         except (OperationalError, InterfaceError):
             raise  # the database itself: the batch stays queued and is taken again
         except Exception:  # one bad request must not hold up the others
             log.warning("a batch of %d webhook requests failed; applying one by one", len(parsed))
             for entry, _ in parsed:
-                apply_one(entry)
+                apply_request_alone(entry)
         _mark_done(entries)
     return len(entries)
 
 
-def apply_one(entry: WebhookRequest) -> None:
+def apply_request(
+    entry: WebhookRequest,
+    events: list[NormalizedEvent] | None = None,
+    locked: LockedCalls | None = None,
+) -> int:
+    """Apply the events of ``entry`` (parsed here unless given) in the caller's transaction.
+
+    Fills in the entry's verdict and counts without saving it; returns the number of
+    events applied (repeats of stored events excluded).
+    """
+    if events is None:
+        events = read_events(entry)
+    results = [
+        apply_event(project=entry.project, vendor=entry.vendor, event=e, locked=locked)
+        for e in events
+    ]
+    entry.verdict = WebhookVerdict.ACCEPTED
+    entry.events = len(events)
+    entry.applied = sum(not result.duplicate for result in results)
+    return entry.applied
+
+
+def apply_request_alone(entry: WebhookRequest) -> None:
     """Apply ``entry`` in a savepoint of its own; on error mark it failed with the reason."""
     try:
         with transaction.atomic():
-            apply_now(entry)
+            apply_request(entry)
     except (OperationalError, InterfaceError):
         raise
     except Exception as exc:  # kept on the entry for the admin to read
@@ -123,7 +147,7 @@ def _probe_sql() -> str:
 
 def _share_projects(entries: list[WebhookRequest]) -> None:
     """One Project instance per project, kept a few seconds across batches (the token
-    cache of calls.webhooks, emptied when a project or PBX account is saved), so its
+    cache of projects.py, emptied when a project or PBX account is saved), so its
     adapter is built once and a batch of one event costs no project query."""
     wanted = {entry.project_id for entry in entries}
     projects = {pid: p for pid in wanted if (p := recent_projects.get(("applier", pid)))}
@@ -152,7 +176,7 @@ def replay(entry: WebhookRequest) -> WebhookRequest:
         remote_addr=entry.remote_addr,
         verdict=WebhookVerdict.QUEUED,
     )
-    apply_one(again)
+    apply_request_alone(again)
     if again.verdict != WebhookVerdict.FAILED:
         again.error = f"replay of request {entry.pk}"
     again.applied_at = timezone.now()
@@ -168,7 +192,7 @@ def run(
     after_batch: Callable[[], None] | None = None,
 ) -> None:
     """Apply queued requests until ``stop`` is set; when idle, wait for the next one
-    (calls/applier_wakeup.py: notified on PostgreSQL, a ``poll`` interval elsewhere)."""
+    (wakeups.py: notified on PostgreSQL, a ``poll`` interval elsewhere)."""
     wake_ups = WakeUps(settings.WEBHOOK_APPLY_POLL_SECONDS if poll is None else poll)
     try:
         while not stop.is_set():

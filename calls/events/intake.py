@@ -1,23 +1,21 @@
-"""Receive one webhook request: authenticate it and keep it in the project's log, queued;
-apply a stored request's events (for the applier and for an admin's replay)."""
+"""Step 2, stored: authenticate one PBX request and keep it, raw, in the project's log
+(``WebhookRequest``) as ``queued`` for the applier (applier.py)."""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from django.db import DatabaseError
 from django.utils import timezone
 
-from calls import rawsql
-from calls.adapters import adapter_for
-from calls.event_input import bounded_body, cleaned_event
-from calls.event_service import LockedCalls, apply_event
+from calls import statements
+from calls.events.projects import inbound_adapter
 from calls.models import Project, WebhookRequest, WebhookVerdict
 from calls.pbx.allowlist import BadAllowlist, address_allowed, parse_ip_allowlist
-from calls.pbx.base import InboundRequest, NormalizedEvent, PbxAdapter, WebhookAuthError
+from calls.pbx.base import InboundRequest, WebhookAuthError
 from calls.pbx.redact import MASK, redact
 
 log = logging.getLogger("calls.webhooks")
@@ -38,12 +36,12 @@ def receive(project: Project, vendor: str, inbound: InboundRequest) -> Outcome:
 
     The PBX's answer means "stored", not "applied": storing is one INSERT, so a burst
     of events is absorbed at the speed of the database and applied in batches by
-    calls.event_applier (docs/webhooks.md).
+    calls/events/applier.py (docs/webhooks.md).
     """
-    empty = _adapter(project).empty_webhook_reply(inbound)
+    empty = inbound_adapter(project).empty_webhook_reply(inbound)
     try:
         check_source(project, inbound.remote_addr)
-        _adapter(project).validate_request(inbound)
+        inbound_adapter(project).validate_request(inbound)
     except WebhookAuthError as exc:
         log.warning("webhook for project %s refused: %s", project.pk, exc)
         _store(project, vendor, inbound, WebhookVerdict.REFUSED, error=str(exc))
@@ -55,47 +53,6 @@ def receive(project: Project, vendor: str, inbound: InboundRequest) -> Outcome:
         log.exception("webhook for project %s not stored", project.pk)
         return Outcome(503, {"detail": "try again"}, empty)
     return Outcome(200, {"queued": True}, empty)
-
-
-def parse_entry(entry: WebhookRequest) -> list[NormalizedEvent]:
-    """The events of a stored request, as its vendor's adapter reads them: the body bounded
-    before, control characters out of the events after (calls.event_input; the log keeps
-    the request as it came)."""
-    inbound = inbound_from_entry(entry)
-    bounded_body(inbound.body)
-    return [cleaned_event(event) for event in _adapter(entry.project).parse_events(inbound)]
-
-
-def apply_now(
-    entry: WebhookRequest,
-    events: list[NormalizedEvent] | None = None,
-    locked: LockedCalls | None = None,
-) -> int:
-    """Apply the events of ``entry`` (parsed here unless given) in the caller's transaction.
-
-    Fills in the entry's verdict and counts without saving it; returns the number of
-    events applied (repeats of stored events excluded).
-    """
-    if events is None:
-        events = parse_entry(entry)
-    results = [
-        apply_event(project=entry.project, vendor=entry.vendor, event=e, locked=locked)
-        for e in events
-    ]
-    entry.verdict = WebhookVerdict.ACCEPTED
-    entry.events = len(events)
-    entry.applied = sum(not result.duplicate for result in results)
-    return entry.applied
-
-
-def _adapter(project: Project) -> PbxAdapter:
-    """The project's adapter, kept on the instance: building one decrypts the credentials
-    and makes an HTTP session, and calls.webhooks reuses project instances for a few seconds.
-    Only its pure inbound half (validate, parse) is used here."""
-    adapter = getattr(project, "_inbound_adapter", None)
-    if adapter is None:
-        adapter = project._inbound_adapter = adapter_for(project)
-    return adapter
 
 
 def check_source(project: Project, remote_addr: str) -> None:
@@ -139,7 +96,7 @@ def _store(project, vendor, inbound, verdict, error="") -> int:
         verdict=verdict,
         error=error[:2000],
     )
-    return rawsql.insert_returning_pk(row, _LOG_COLUMNS)
+    return statements.insert_returning_pk(row, _LOG_COLUMNS)
 
 
 _LOG_COLUMNS = (
@@ -156,19 +113,3 @@ _LOG_COLUMNS = (
     "applied",
     "error",
 )
-
-
-def inbound_from_entry(entry: WebhookRequest) -> InboundRequest:
-    """The request as the adapter saw it, rebuilt from the log (secrets stay masked)."""
-    form_encoded = entry.headers.get("content-type", "").startswith(
-        "application/x-www-form-urlencoded"
-    )
-    return InboundRequest(
-        method=entry.method,
-        path="(stored)",
-        query=parse_qs(entry.query, keep_blank_values=True),
-        form=parse_qs(entry.body, keep_blank_values=True) if form_encoded else {},
-        body=entry.body.encode(),
-        headers=dict(entry.headers),
-        remote_addr=entry.remote_addr or "",
-    )

@@ -1,4 +1,4 @@
-"""How the idle event applier learns that a webhook request was stored.
+"""How the idle applier (applier.py) learns that a webhook request was stored.
 
 On PostgreSQL it LISTENs on the channel a trigger NOTIFYs at every stored request
 (migration 0013), so an event is applied the moment its INSERT commits: polling every

@@ -1,8 +1,8 @@
-"""What a PBX sent, bounded and cleaned before it becomes a call change.
+"""Step 3, read: a stored request becomes events, bounded and cleaned before any call moves.
 
-The webhook log keeps the request exactly as it came; these run between it and the
-adapter (``bounded_body``) and between the adapter and the call (``cleaned_event``),
-for every vendor at once.
+The webhook log keeps the request exactly as it came; ``read_events`` rebuilds it, bounds
+it before the vendor's adapter parses it (``bounded_body``) and cleans what the adapter
+returns (``cleaned_event``), for every vendor at once.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs
 
-from calls.pbx.base import NormalizedEvent
+from calls.events.projects import inbound_adapter
+from calls.models import WebhookRequest
+from calls.pbx.base import InboundRequest, NormalizedEvent
 
 # Bodies a PBX sends are a few kilobytes, nested two or three levels.
 MOST_BODY_BYTES = 1024 * 1024
@@ -35,6 +38,31 @@ _TEXT_FIELDS = tuple(f.name for f in dataclasses.fields(NormalizedEvent) if f.ty
 
 class UnreadableRequest(ValueError):
     """The stored request is too large or too deeply nested to be read as events."""
+
+
+def read_events(entry: WebhookRequest) -> list[NormalizedEvent]:
+    """The events of a stored request, as its vendor's adapter reads them: the body bounded
+    before, control characters out of the events after (the log keeps the request as it
+    came)."""
+    inbound = inbound_from_entry(entry)
+    bounded_body(inbound.body)
+    return [cleaned_event(event) for event in inbound_adapter(entry.project).parse_events(inbound)]
+
+
+def inbound_from_entry(entry: WebhookRequest) -> InboundRequest:
+    """The request as the adapter saw it, rebuilt from the log (secrets stay masked)."""
+    form_encoded = entry.headers.get("content-type", "").startswith(
+        "application/x-www-form-urlencoded"
+    )
+    return InboundRequest(
+        method=entry.method,
+        path="(stored)",
+        query=parse_qs(entry.query, keep_blank_values=True),
+        form=parse_qs(entry.body, keep_blank_values=True) if form_encoded else {},
+        body=entry.body.encode(),
+        headers=dict(entry.headers),
+        remote_addr=entry.remote_addr or "",
+    )
 
 
 def bounded_body(body: bytes) -> bytes:

@@ -1,4 +1,4 @@
-"""While1 Voice "Caller Data Retrieval": the PBX asks who is calling before it routes.
+"""The PBX asks who is calling before it routes (While1 Voice "Caller Data Retrieval").
 
 GET <caller_lookup_url>?telephone=<caller id>&dnid=<number called>[&token=...]
 -> JSON with exactly the nine documented keys, all null for an unknown caller.
@@ -16,9 +16,9 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from calls import rawsql
+from calls import statements
+from calls.events.projects import recent_projects
 from calls.models import Agent, Project
-from calls.webhooks import recent_projects
 from contacts.models import Contact, ContactPhone
 from contacts.phones import try_normalize
 
@@ -86,7 +86,7 @@ def caller_data(project: Project, telephone: str) -> dict:
     number = try_normalize(telephone, project.region)
     if not number:
         return result
-    row = rawsql.fetch_one(_caller_sql(), [project.pk, number])
+    row = statements.fetch_one(_caller_sql(), [project.pk, number])
     if row is None:
         return result
     contact_id, name, crm_url, owner_extension = row

@@ -1,26 +1,25 @@
-"""Endpoints the PBX calls: call events in.
+"""Step 1, received: the endpoints the PBX calls, ``/hooks/<vendor>/<token>/``.
 
 One base view for every vendor, in the manner of django-anymail's tracking
-webhooks: find the project by its unguessable URL token, let the vendor's
-adapter authenticate and parse the request, hand each event to the service.
-No session, no CSRF (the PBX has neither); bad auth is a 403 with nothing applied.
+webhooks: find the project by its unguessable URL token and hand the request to
+intake.py, which has the vendor's adapter authenticate it and stores it for the applier.
+No session, no CSRF (the PBX has neither); bad auth is a 403 with nothing stored queued.
 """
 
 from __future__ import annotations
 
 import hmac
-import time
 from collections.abc import Callable, Iterator, Mapping
 
-from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from calls.models import PbxAccount, Project
+from calls.events.intake import receive
+from calls.events.projects import recent_projects
+from calls.models import Project
 from calls.pbx.base import InboundRequest
-from calls.webhook_service import receive
 
 
 def inbound_request(request: HttpRequest) -> InboundRequest:
@@ -60,46 +59,6 @@ class LazyParams(Mapping):
 
     def __len__(self) -> int:
         return len(self._params())
-
-
-class RecentProjects:
-    """Projects by URL token, kept a few seconds in this process.
-
-    Every event request starts by finding its project; the PBX sends bursts, so
-    the same few tokens come again and again. A saved or deleted project or PBX
-    account empties this process's cache at once (the signals below); other
-    worker processes drop an entry after ``ttl`` seconds, so a rotated token
-    stops working everywhere within ``ttl`` and a new one works at once (a miss
-    always asks the database). Unknown tokens are never kept.
-    """
-
-    def __init__(self, ttl: float = 5.0, size: int = 1000) -> None:
-        self.ttl = ttl
-        self.size = size
-        self._entries: dict[tuple[str, ...], tuple[float, Project]] = {}
-
-    def get(self, key: tuple[str, ...]) -> Project | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if entry[0] < time.monotonic():
-            self._entries.pop(key, None)
-            return None
-        return entry[1]
-
-    def put(self, key: tuple[str, ...], project: Project) -> None:
-        if len(self._entries) >= self.size:
-            self._entries.clear()  # crude but bounded: real deployments have few projects
-        self._entries[key] = (time.monotonic() + self.ttl, project)
-
-    def clear(self, **_: object) -> None:
-        self._entries.clear()
-
-
-recent_projects = RecentProjects()
-for _model in (Project, PbxAccount):
-    post_save.connect(recent_projects.clear, sender=_model, dispatch_uid=f"recent-{_model}")
-    post_delete.connect(recent_projects.clear, sender=_model, dispatch_uid=f"gone-{_model}")
 
 
 def project_for_token(vendor: str, token: str) -> Project | None:
