@@ -16,8 +16,8 @@ from django.utils.translation import ngettext
 from calls import audit, roles
 from calls.admin_pages import records  # registers the record admins (CallAdmin: below)
 from calls.admin_pages.forms import PbxAccountForm, ProjectForm, credential_inputs
-from calls.admin_pages.voipcenter import stream_status, voipcenter_page
-from calls.models import Agent, Call, EndedBy, PbxAccount, Project, UserPreference, Vendor
+from calls.admin_pages.voipcenter import has_switches, stream_status, voipcenter_page
+from calls.models import Agent, Call, EndedBy, PbxAccount, Project, UserPreference
 from calls.outbound import hangup
 from calls.vendor_tools import ToolResult
 from calls.vendor_tools.agents import import_agents, register_webhooks
@@ -171,11 +171,7 @@ class ProjectAdmin(AdminsOnly, ToolMessages, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra = dict(extra_context or {})
         project = self.get_object(request, object_id)
-        if (
-            project
-            and project.pbx_account.vendor == Vendor.VOIPCENTER
-            and roles.is_admin(request.user)
-        ):
+        if project and has_switches(project.pbx_account.vendor) and roles.is_admin(request.user):
             extra["voipcenter_url"] = reverse("admin:calls_project_voipcenter", args=[project.pk])
         return super().change_view(request, object_id, form_url, extra)
 

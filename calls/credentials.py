@@ -1,12 +1,12 @@
-"""Which credentials each vendor needs, taken from the adapters themselves."""
+"""Which credentials each vendor needs, taken from the adapters themselves (each vendor's
+folder declares its own; the registry lists the vendors)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from calls.models import Vendor
 from calls.pbx.base import CredentialField
-from calls.pbx.registry import adapter_class
+from calls.pbx.registry import adapter_class, vendors
 
 
 def fields_for(vendor: str) -> tuple[CredentialField, ...]:
@@ -16,7 +16,7 @@ def fields_for(vendor: str) -> tuple[CredentialField, ...]:
 def all_fields() -> dict[str, CredentialField]:
     """Every credential name any vendor uses, for one admin form that serves all vendors."""
     merged: dict[str, CredentialField] = {}
-    for vendor in Vendor.values:
+    for vendor in vendors():
         for field in fields_for(vendor):
             merged.setdefault(field.name, field)
     return merged
@@ -28,7 +28,7 @@ def check_credentials(vendor: str, given: dict[str, str], stored: list[str]) -> 
     for field in fields_for(vendor):
         if field.required and not given.get(field.name) and field.name not in stored:
             errors[field.name] = _("%(vendor)s needs %(label)s.") % {
-                "vendor": Vendor(vendor).label,
+                "vendor": _(adapter_class(vendor).label),
                 "label": _(field.label),
             }
     return errors

@@ -9,8 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from calls import credentials, project_settings
-from calls.models import PbxAccount, Project, Vendor
-from calls.pbx.voipcenter import DID_ROUTE_LETTERS
+from calls.models import PbxAccount, Project
+from calls.pbx.registry import vendors
 
 CREDENTIAL_PREFIX = "cred_"
 SETTINGS_MASK = "********"
@@ -79,7 +79,7 @@ def credential_inputs() -> dict[str, forms.Field]:
 def vendors_by_credential() -> dict[str, list[str]]:
     """Credential name -> the vendors that use it (several share api_key, password, ...)."""
     used_by: dict[str, list[str]] = {}
-    for vendor in Vendor.values:
+    for vendor in vendors():
         for field in credentials.fields_for(vendor):
             used_by.setdefault(field.name, []).append(vendor)
     return used_by
@@ -127,31 +127,3 @@ class ProjectForm(forms.ModelForm):
             return project_settings.checked_settings(values, stored, keep_unsent_secrets=False)
         except project_settings.BadSettings as exc:
             raise forms.ValidationError(str(exc)) from None
-
-
-class DidRoutesForm(forms.Form):
-    """update.php m=did: the VoipCenter ids of the routes; empty ones stay as they are."""
-
-    did = forms.CharField(label=_("DID id"), max_length=20)
-    holidays = forms.CharField(label=_("Holidays route"), required=False, max_length=20)
-    vacations = forms.CharField(label=_("Vacations route"), required=False, max_length=20)
-    office_hours = forms.CharField(label=_("Office hours route"), required=False, max_length=20)
-    route = forms.CharField(label=_("Route"), required=False, max_length=20)
-    backup_route = forms.CharField(label=_("Backup route"), required=False, max_length=20)
-
-    def clean(self) -> dict:
-        data = super().clean()
-        for name in DID_ROUTE_LETTERS:
-            value = (data.get(name) or "").strip()
-            if value and not value.isdigit():
-                self.add_error(name, _("A VoipCenter id: digits only."))
-        if not any((data.get(name) or "").strip() for name in DID_ROUTE_LETTERS):
-            raise forms.ValidationError(_("Fill in at least one route to change."))
-        return data
-
-    def routes(self) -> dict[str, str]:
-        return {
-            n: self.cleaned_data[n].strip()
-            for n in DID_ROUTE_LETTERS
-            if (self.cleaned_data.get(n) or "").strip()
-        }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -16,13 +17,54 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from calls import roles
-from calls.admin_pages.forms import DidRoutesForm
-from calls.models import EventStream, PbxAccount, Project, Vendor
+from calls.models import EventStream, PbxAccount, Project
 from calls.pbx.base import PbxError
+from calls.pbx.registry import adapter_class
+from calls.pbx.voipcenter import DID_ROUTE_LETTERS
 from calls.vendor_tools import voipcenter as tools
 from pbxportal.crypto import UndecryptableCredentials
+
+
+class DidRoutesForm(forms.Form):
+    """update.php m=did: the VoipCenter ids of the routes; empty ones stay as they are."""
+
+    did = forms.CharField(label=gettext_lazy("DID id"), max_length=20)
+    holidays = forms.CharField(label=gettext_lazy("Holidays route"), required=False, max_length=20)
+    vacations = forms.CharField(
+        label=gettext_lazy("Vacations route"), required=False, max_length=20
+    )
+    office_hours = forms.CharField(
+        label=gettext_lazy("Office hours route"), required=False, max_length=20
+    )
+    route = forms.CharField(label=gettext_lazy("Route"), required=False, max_length=20)
+    backup_route = forms.CharField(
+        label=gettext_lazy("Backup route"), required=False, max_length=20
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for name in DID_ROUTE_LETTERS:
+            value = (data.get(name) or "").strip()
+            if value and not value.isdigit():
+                self.add_error(name, _("A VoipCenter id: digits only."))
+        if not any((data.get(name) or "").strip() for name in DID_ROUTE_LETTERS):
+            raise forms.ValidationError(_("Fill in at least one route to change."))
+        return data
+
+    def routes(self) -> dict[str, str]:
+        return {
+            n: self.cleaned_data[n].strip()
+            for n in DID_ROUTE_LETTERS
+            if (self.cleaned_data.get(n) or "").strip()
+        }
+
+
+def has_switches(vendor: str) -> bool:
+    """The page is VoipCenter's; any vendor whose adapter reads the same switches gets it."""
+    return adapter_class(vendor).offers("list_indicators")
 
 
 def voipcenter_page(
@@ -31,7 +73,7 @@ def voipcenter_page(
     if not roles.is_admin(request.user):
         raise PermissionDenied
     project = get_object_or_404(Project.objects.select_related("pbx_account"), pk=object_id)
-    if project.pbx_account.vendor != Vendor.VOIPCENTER:
+    if not has_switches(project.pbx_account.vendor):
         raise Http404(_("This project does not use VoipCenter."))
     form = DidRoutesForm(request.POST or None) if "did" in request.POST else DidRoutesForm()
     if request.method == "POST":
@@ -81,7 +123,7 @@ def _read(project: Project) -> dict:
 
 def stream_status(account: PbxAccount) -> str:
     """The PBX account page's view of its VoipCenter live stream (calls/pbx/voipcenter/listener)."""
-    if account.pk is None or account.vendor != Vendor.VOIPCENTER:
+    if account.pk is None or not adapter_class(account.vendor).offers("stream_login"):
         return "—"
     stream = EventStream.objects.filter(account=account).first()
     if stream is None:

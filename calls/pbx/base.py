@@ -16,32 +16,10 @@ from typing import Any, ClassVar
 
 import requests
 
+# The errors are re-exported: adapters and the product import them from here.
+from calls.pbx.errors import NotSupported, PbxError, WebhookAuthError  # noqa: F401
+from calls.pbx.http import make_session
 from calls.pbx.words import gettext as _
-
-
-class PbxError(Exception):
-    """A vendor request failed.
-
-    ``permanent`` is False only when the request provably never reached the PBX
-    (connection refused, DNS failure, connect timeout): only then may the task
-    try again without risking a second ring.
-    """
-
-    def __init__(
-        self, message: str, *, permanent: bool = True, vendor_code: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.permanent = permanent
-        self.vendor_code = vendor_code
-
-
-class NotSupported(PbxError):
-    """The vendor's API has no such operation (e.g. hanging up a call)."""
-
-
-class WebhookAuthError(Exception):
-    """An inbound request failed authentication: answer 403, apply nothing."""
 
 
 @dataclass(frozen=True)
@@ -204,6 +182,34 @@ class InboundRequest:
         return default
 
 
+@dataclass(frozen=True)
+class Extension:
+    """One phone at the PBX, in our words: what "Import extensions" makes an agent of."""
+
+    name: str  # what Agent.extension holds: the SIP account (VoipCenter), "000*099" (Telphin)
+    vendor_id: str = ""  # the id the vendor's API needs beside the name (Telphin), if any
+    label: str = ""  # a person's name for it, where the PBX keeps one
+
+
+@dataclass(frozen=True)
+class WebhookRegistration:
+    """What register_webhooks changed at the PBX, counted in event subscriptions."""
+
+    extensions: int = 0  # how many extensions now send their events to us
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failures: tuple[str, ...] = ()  # "<extension>: <the vendor's sentence>" for each refusal
+
+
+@dataclass(frozen=True)
+class SampleEvent:
+    """One harmless event in the vendor's dialect, for the admin's "Send test event"."""
+
+    headers: Mapping[str, str]
+    body: bytes
+
+
 class PbxAdapter:
     """Base class: one subclass per vendor dialect, registered in ``registry``."""
 
@@ -211,12 +217,19 @@ class PbxAdapter:
     label: ClassVar[str] = ""
     credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
     can_hangup: ClassVar[bool] = False
+    # Project settings test_connection reads (While1's project_id): unchecked without a project.
+    project_settings_checked: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: PbxConfig, session: requests.Session | None = None) -> None:
-        from calls.pbx.http import make_session  # local: keeps base importable alone
-
         self.config = config
         self.session = session or make_session()
+
+    @classmethod
+    def offers(cls, feature: str) -> bool:
+        """True when this vendor implements the method ``feature``: one the base leaves
+        NotSupported, or one only some vendors have. Pages ask this before showing a tool."""
+        own = getattr(cls, feature, None)
+        return callable(own) and own is not getattr(PbxAdapter, feature, None)
 
     @property
     def timeout(self) -> tuple[float, float]:
@@ -247,6 +260,28 @@ class PbxAdapter:
         raise NotSupported(
             _("%(vendor)s offers no call history to sync from.") % {"vendor": self.label}
         )
+
+    def list_extensions(self) -> list[Extension]:
+        """The account's phones for people (no queues or IVRs), for "Import extensions"."""
+        raise NotSupported(
+            _("%(vendor)s offers no list of extensions to import.") % {"vendor": self.label}
+        )
+
+    def register_webhooks(self, url: str, extensions: Sequence[Extension]) -> WebhookRegistration:
+        """Make the PBX send the call events of ``extensions`` to ``url``; a second run
+        changes nothing, and a rotated URL token is updated in place."""
+        raise NotSupported(
+            _(
+                "%(vendor)s takes no event addresses through its API; give it the webhook "
+                "address by hand."
+            )
+            % {"vendor": self.label}
+        )
+
+    def sample_event(self, event_id: str) -> SampleEvent:
+        """A harmless event with ``event_id`` that no call matches, signed as the vendor
+        would sign it: "Send test event" posts it to the project's webhook address."""
+        raise NotSupported(_("%(vendor)s has no test event we can send.") % {"vendor": self.label})
 
     def validate_request(self, request: InboundRequest) -> None:
         """Raise WebhookAuthError if the vendor would not have sent this.

@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -30,6 +30,7 @@ from calls.pbx.base import (
     HangupOutcome,
     InboundRequest,
     NormalizedEvent,
+    SampleEvent,
     WebhookAuthError,
 )
 
@@ -136,3 +137,19 @@ class GenericEvents:
 
     def parse_events(self, request: InboundRequest) -> list[NormalizedEvent]:
         return parse_events(request)
+
+    def sample_event(self, event_id: str) -> SampleEvent:
+        """An event of a kind no call knows ("test"), signed when the project signs."""
+        payload = {
+            "event_id": event_id,
+            "call_id": event_id,
+            "event": "test",
+            "test": True,
+            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        }
+        body = json.dumps(payload).encode()
+        headers = {"Content-Type": "application/json"}
+        secret = self.config.settings.get("webhook_signing_secret")  # type: ignore[attr-defined]
+        if secret:
+            headers["X-Pbx-Signature"] = sign(str(secret), body, int(time.time()))
+        return SampleEvent(headers=headers, body=body)

@@ -18,7 +18,7 @@ import requests
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
-from calls.pbx.base import PbxError
+from calls.pbx.errors import PbxError
 from calls.pbx.redact import RedactFilter, redact
 from calls.pbx.words import gettext as _
 

@@ -14,6 +14,11 @@ ADAPTERS: dict[str, str] = {
 }
 
 
+def vendors() -> list[str]:
+    """Every registered vendor's name, in the registry's order."""
+    return list(ADAPTERS)
+
+
 class UnknownVendor(LookupError):
     pass
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, Group, User
 from django.db import IntegrityError, transaction
@@ -11,44 +10,17 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from calls import roles
-from calls.models import Agent, Project, Vendor
-from calls.pbx.base import PbxError
+from calls.models import Agent, Project
+from calls.pbx.base import Extension
 from calls.pbx.for_project import adapter_for
 from calls.vendor_tools import ToolResult, run_tool
 
 _NOT_USERNAME = re.compile(r"[^\w.@+-]")
 
 
-@dataclass(frozen=True)
-class Extension:
-    """One phone at the vendor, in our words."""
-
-    name: str  # what Agent.extension holds: SIP account (VoipCenter), "000*099" (Telphin)
-    vendor_id: str = ""  # numeric id the vendor's API needs (Telphin)
-    label: str = ""
-
-
 def vendor_extensions(project: Project) -> list[Extension]:
-    """The project's phones at the vendor; PbxError when the vendor says no."""
-    adapter = adapter_for(project)
-    vendor = project.pbx_account.vendor
-    if vendor == Vendor.VOIPCENTER:
-        rows = adapter.list_sip_accounts()
-        found = [
-            Extension(str(r.get("username") or r.get("name") or ""), "", str(r.get("name") or ""))
-            for r in rows
-        ]
-    elif vendor == Vendor.TELPHIN:
-        found = [
-            Extension(e.name, str(e.id), e.label)
-            for e in adapter.list_extensions()
-            if e.type in ("", "phone")
-        ]  # queues, IVRs and faxes are not people
-    else:
-        raise PbxError(
-            _("%(vendor)s offers no list of extensions to import.") % {"vendor": adapter.label}
-        )
-    return [e for e in found if e.name.strip()]
+    """The project's phones at the vendor; PbxError (NotSupported) when it has no such list."""
+    return [e for e in adapter_for(project).list_extensions() if e.name.strip()]
 
 
 def import_agents(
@@ -119,42 +91,16 @@ def register_webhooks(
 
 
 def _register(project: Project) -> ToolResult:
-    if project.pbx_account.vendor != Vendor.TELPHIN:
-        return ToolResult(
-            ok=False,
-            message=_(
-                "%(name)s: only Telphin takes event addresses through its API; give other PBXs "
-                "the webhook address by hand."
-            )
-            % {"name": project.name},
-        )
-    agents = project.agents.exclude(vendor_extension_id="").order_by("extension")
-    if not agents:
-        return ToolResult(
-            ok=False,
-            message=_(
-                "%(name)s has no agent with a Telphin extension id; import the extensions first."
-            )
-            % {"name": project.name},
-        )
-    adapter = adapter_for(project)
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    failures = []
-    for agent in agents:
-        try:
-            sync = adapter.register_webhooks(
-                agent.vendor_extension_id, project.event_webhook_url, "POST"
-            )
-        except PbxError as exc:
-            failures.append(f"{agent.extension}: {exc.message}")
-            continue
-        counts["created"] += len(sync.created)
-        counts["updated"] += len(sync.updated)
-        counts["unchanged"] += len(sync.unchanged)
+    agents = project.agents.order_by("extension")
+    extensions = [Extension(a.extension, a.vendor_extension_id) for a in agents]
+    done = adapter_for(project).register_webhooks(project.event_webhook_url, extensions)
+    counts = {"created": done.created, "updated": done.updated, "unchanged": done.unchanged}
     message = _(
         "%(name)s: event subscriptions for %(agents)d extension(s): %(created)d created, "
         "%(updated)d updated, %(unchanged)d unchanged."
-    ) % {"name": project.name, "agents": len(agents) - len(failures), **counts}
-    if failures:
-        message += " " + _("Failed: %(list)s") % {"list": "; ".join(failures)}
-    return ToolResult(ok=not failures, message=message, counts={**counts, "failed": len(failures)})
+    ) % {"name": project.name, "agents": done.extensions, **counts}
+    if done.failures:
+        message += " " + _("Failed: %(list)s") % {"list": "; ".join(done.failures)}
+    return ToolResult(
+        ok=not done.failures, message=message, counts={**counts, "failed": len(done.failures)}
+    )

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from calls.models import PbxAccount, Project, Vendor
+from calls.models import PbxAccount, Project
 from calls.pbx.base import PbxAdapter, PbxConfig
 from calls.pbx.for_project import adapter_for
 from calls.pbx.registry import adapter_class
@@ -43,8 +43,11 @@ def _check(account: PbxAccount) -> ToolResult:
     words = [f"{account.name}: {check.message}", *check.warnings]
     if project is not None:
         words.append(_("(checked with the settings of project %(name)s)") % {"name": project.name})
-    elif account.vendor == Vendor.WHILE1:
-        words.append(_("(no project uses this account yet, so its project_id was not checked)"))
+    elif adapter.project_settings_checked:
+        words.append(
+            _("(no project uses this account yet, so its %(settings)s was not checked)")
+            % {"settings": ", ".join(adapter.project_settings_checked)}
+        )
     return ToolResult(
         ok=check.ok, message=" ".join(words), counts={"warnings": len(check.warnings)}
     )

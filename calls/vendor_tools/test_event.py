@@ -9,21 +9,16 @@ taken for a repeat. It appears in the project's webhook log (WebhookRequest).
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
-from datetime import UTC, datetime
-from urllib.parse import urlencode
 
 import requests
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from calls.models import Project, Vendor, WebhookRequest
-from calls.pbx import generic
+from calls.models import Project, WebhookRequest
+from calls.pbx.for_project import adapter_for
 from calls.pbx.http import make_session
-from calls.project_settings import opened_settings
 from calls.vendor_tools import ToolResult, run_tool
 
 TEST_MARKER = "pbxportal-test"
@@ -31,31 +26,9 @@ TIMEOUT = (3.0, 10.0)
 
 
 def event_request(project: Project) -> tuple[dict[str, str], bytes]:
-    """Headers and body of one test event in the project's dialect."""
-    event_id = f"{TEST_MARKER}-{uuid.uuid4().hex}"
-    if project.pbx_account.vendor == Vendor.TELPHIN:
-        fields = {
-            "EventType": TEST_MARKER,
-            "CallID": event_id,
-            "SubCallID": f"{event_id}-1",
-            "CallFlow": "in",
-            "EventTime": str(int(time.time() * 1_000_000)),
-        }
-        body = urlencode(fields).encode()
-        return {"Content-Type": "application/x-www-form-urlencoded"}, body
-    payload = {
-        "event_id": event_id,
-        "call_id": event_id,
-        "event": "test",
-        "test": True,
-        "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-    }
-    body = json.dumps(payload).encode()
-    headers = {"Content-Type": "application/json"}
-    secret = opened_settings(project.settings).get("webhook_signing_secret")
-    if secret:
-        headers["X-Pbx-Signature"] = generic.sign(str(secret), body, int(time.time()))
-    return headers, body
+    """Headers and body of one test event in the project's dialect (NotSupported without)."""
+    sample = adapter_for(project).sample_event(f"{TEST_MARKER}-{uuid.uuid4().hex}")
+    return dict(sample.headers), sample.body
 
 
 def send_test_event(

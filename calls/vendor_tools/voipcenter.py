@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls.models import Project, Vendor
+from calls.models import Project
 from calls.pbx.base import PbxError
 from calls.pbx.for_project import adapter_for
 from calls.pbx.voipcenter.adapter import VoipCenterAdapter
@@ -18,10 +18,12 @@ from calls.pbx.voipcenter.switches import Did, Indicator
 from calls.vendor_tools import ToolResult, run_tool
 
 
-def voipcenter_adapter(project: Project) -> VoipCenterAdapter:
-    if project.pbx_account.vendor != Vendor.VOIPCENTER:
+def voipcenter_adapter(project: Project, feature: str = "list_indicators") -> VoipCenterAdapter:
+    """The project's adapter when it offers ``feature`` (VoipCenter's switches, its history)."""
+    adapter = adapter_for(project)
+    if not adapter.offers(feature):
         raise PbxError(_("%(name)s does not use VoipCenter.") % {"name": project.name})
-    return adapter_for(project)  # type: ignore[return-value]
+    return adapter  # type: ignore[return-value]
 
 
 def list_indicators(project: Project) -> list[Indicator]:
@@ -93,7 +95,7 @@ def sync_call_history(
     from calls.events.history_sync import sync_calls
 
     def work() -> ToolResult:
-        voipcenter_adapter(project)  # refuses other vendors in words
+        voipcenter_adapter(project, "sync_calls")  # refuses other vendors in words
         today = timezone.now().astimezone(UTC).date()
         totals = {"listed": 0, "created": 0, "matched": 0, "known": 0, "settled": 0, "skipped": 0}
         for offset in range(days):

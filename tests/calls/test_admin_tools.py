@@ -143,7 +143,7 @@ def test_register_webhooks_twice_changes_nothing_the_second_time(sandbox, settin
 
 def test_register_webhooks_refuses_other_vendors_in_words(sandbox):
     result = register_webhooks(voipcenter_project(sandbox))
-    assert not result.ok and "only Telphin" in result.message
+    assert not result.ok and "VoipCenter takes no event addresses" in result.message
 
 
 def test_indicator_toggle_and_did_routes_reach_voipcenter(sandbox):

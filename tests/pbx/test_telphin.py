@@ -94,7 +94,7 @@ def test_401_gets_a_new_token_and_retries_exactly_once(adapter):
     add_token(responses, "oauth_token_2.json")
     responses.add(responses.GET, EXT_URL, json=fixture("unauthorized_401.json"), status=401)
     responses.add(responses.GET, EXT_URL, json=fixture("extensions.json"))
-    assert len(adapter.list_extensions()) == 4
+    assert len(adapter.telphin_extensions()) == 4
     sent = calls_to(responses, EXT_URL)
     assert [c.request.headers["Authorization"] for c in sent] == [
         f"Bearer {TOKEN_1}",

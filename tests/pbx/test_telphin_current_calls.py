@@ -34,7 +34,7 @@ def paged(total: int):
 def test_every_page_of_extensions_is_read_until_a_short_one(adapter):
     add_token(responses)
     responses.add_callback(responses.GET, EXT_URL, callback=paged(250))
-    extensions = adapter.list_extensions()
+    extensions = adapter.telphin_extensions()
     assert len(extensions) == 250 and len({e.id for e in extensions}) == 250
     asked = [parse_qs(urlsplit(c.request.url).query) for c in calls_to(responses, EXT_URL)]
     assert [q["page"] for q in asked] == [["1"], ["2"], ["3"]]
@@ -46,7 +46,7 @@ def test_every_page_of_extensions_is_read_until_a_short_one(adapter):
 def test_a_full_last_page_costs_one_empty_request(adapter):
     add_token(responses)
     responses.add_callback(responses.GET, EXT_URL, callback=paged(200))
-    assert len(adapter.list_extensions()) == 200
+    assert len(adapter.telphin_extensions()) == 200
     assert len(calls_to(responses, EXT_URL)) == 3
 
 
@@ -55,7 +55,7 @@ def test_a_server_that_ignores_paging_does_not_loop(adapter):
     add_token(responses)
     rows = [{"id": i, "name": f"000*{i}", "type": "phone"} for i in range(100)]
     responses.add(responses.GET, EXT_URL, json=rows)
-    assert len(adapter.list_extensions()) == 100
+    assert len(adapter.telphin_extensions()) == 100
     assert len(calls_to(responses, EXT_URL)) == 2
 
 

@@ -25,7 +25,12 @@ def test_connection_counts_extensions(adapter):
     responses.add(responses.GET, EXT_URL, json=fixture("extensions.json"))
     check = adapter.test_connection()
     assert check.ok and check.message == "Connected: 4 extensions" and not check.warnings
-    assert [e.name for e in adapter.list_extensions()][:2] == ["000*001", "000*099"]
+    assert [e.name for e in adapter.telphin_extensions()][:2] == ["000*001", "000*099"]
+    # What "Import extensions" makes agents of: the phones, with the id Telphin's API needs.
+    assert [(e.name, e.vendor_id) for e in adapter.list_extensions()] == [
+        ("000*099", "175"),
+        ("000*100", "176"),
+    ]
 
 
 class FakeEvents:
@@ -72,7 +77,7 @@ def test_register_webhooks_is_idempotent_and_leaves_others_alone(adapter):
     fake.install(responses)
     crm = dict(fake.items[0])
 
-    first = adapter.register_webhooks(175, HOOK)
+    first = adapter.subscribe_extension(175, HOOK)
     assert first.unchanged == (74,)  # hangup was already right
     assert first.updated == (73,)  # answer: old URL token and GET -> POST
     assert len(first.created) == 2  # dial-in, and dial-out beside the CRM's own
@@ -82,7 +87,7 @@ def test_register_webhooks_is_idempotent_and_leaves_others_alone(adapter):
     assert all(i["method"] == "POST" for i in ours.values())
 
     writes_before = len([c for c in responses.calls if c.request.method in ("POST", "PUT")])
-    second = adapter.register_webhooks(175, HOOK)
+    second = adapter.subscribe_extension(175, HOOK)
     writes_after = len([c for c in responses.calls if c.request.method in ("POST", "PUT")])
     assert writes_after == writes_before
     assert not second.created and not second.updated and len(second.unchanged) == 4
@@ -96,7 +101,7 @@ def test_register_webhooks_reports_our_duplicates(adapter):
         {"id": 2, "url": HOOK, "method": "POST", "event_type": "hangup"},
     ]
     FakeEvents(doubled).install(responses)
-    sync = adapter.register_webhooks(175, HOOK, event_types=("hangup",))
+    sync = adapter.subscribe_extension(175, HOOK, event_types=("hangup",))
     assert sync.unchanged == (1,) and sync.duplicates == (2,)
 
 
@@ -106,7 +111,7 @@ def test_subscription_limit_is_a_sentence(adapter):
     responses.add(responses.GET, EVENTS_URL, json=[])
     responses.add(responses.POST, EVENTS_URL, json={"message": "Events limit exceeded"}, status=400)
     with pytest.raises(PbxError, match="Events limit exceeded"):
-        adapter.register_webhooks(175, HOOK)
+        adapter.subscribe_extension(175, HOOK)
 
 
 @responses.activate

@@ -160,7 +160,7 @@ def test_telphin_register_webhooks_twice_changes_nothing(live_sandbox, receiver)
     rig = telphin_rig(live_sandbox, receiver)  # registered once already
     url = receiver.url + rig.hooks
     since = last_seq(live_sandbox)
-    again = rig.adapter.register_webhooks(175, url)
+    again = rig.adapter.subscribe_extension(175, url)
     assert again.created == () and again.updated == () and len(again.unchanged) == 4
     assert {e["method"] for e in live_sandbox.requests(since)} == {"GET"}  # read, no write
     subs = rig.adapter.list_event_subscriptions(175)

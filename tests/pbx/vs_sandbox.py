@@ -153,7 +153,7 @@ def telphin_rig(sandbox: SandboxProcess, receiver: EventReceiver) -> Rig:
         config(sandbox.url + "/telphin", creds), token_cache=InMemoryTokenCache()
     )
     # Events reach only the URLs subscribed through the adapter's own tool, as at Telphin.
-    adapter.register_webhooks(175, receiver.url + hooks)
+    adapter.subscribe_extension(175, receiver.url + hooks)
     return Rig(adapter, account, "000*099", "/callback", hooks, TELPHIN_SCRIPT, extension_id="175")
 
 

@@ -13,14 +13,17 @@ Dialect summary (sources and assumptions: docs/vendors/telphin.md):
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Sequence
 from typing import Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import requests
 
 from calls.pbx.base import (
     ConnectionCheck,
     CredentialField,
+    Extension,
     InboundRequest,
     NormalizedEvent,
     NotSupported,
@@ -29,11 +32,14 @@ from calls.pbx.base import (
     PbxAdapter,
     PbxConfig,
     PbxError,
+    SampleEvent,
     WebhookAuthError,
+    WebhookRegistration,
 )
 from calls.pbx.http import send
 from calls.pbx.telphin import auth as telphin_auth
 from calls.pbx.telphin import events as telphin_events
+from calls.pbx.telphin import subscriptions
 from calls.pbx.telphin.auth import Clock, InMemoryTokenCache, TokenCache
 from calls.pbx.telphin.replies import (
     callback_accepted,
@@ -48,8 +54,6 @@ from calls.pbx.telphin.resources import (
     TelphinExtension,
     extensions_from,
     live_call_api_id,
-    same_endpoint,
-    subscription_from,
 )
 from calls.pbx.words import gettext as _
 from calls.pbx.words import gettext_noop, ngettext
@@ -59,7 +63,6 @@ log = logging.getLogger("calls.pbx.telphin")
 API = "/api/ver1.0"
 PAGE_SIZE = 100  # Telphin's CRM plugin asks per_page=100
 MAX_PAGES = 50  # 5000 extensions: a stop should paging ever misbehave
-DEFAULT_EVENT_TYPES = ("dial-in", "dial-out", "answer", "hangup")
 
 
 class TelphinAdapter(PbxAdapter):
@@ -166,7 +169,7 @@ class TelphinAdapter(PbxAdapter):
         if self.tokens.get(self._token_key) == token:
             self.tokens.delete(self._token_key)
 
-    def _api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """One authorised API request; on 401 a fresh token and exactly one retry.
 
         Retrying is safe even for the callback: Telphin's API proxy checks the
@@ -203,7 +206,7 @@ class TelphinAdapter(PbxAdapter):
                     "in the PBX account settings and pick the agent's one."
                 ),
             )
-        response = self._api(
+        response = self.api(
             "POST",
             f"/extension/{request.vendor_extension_id}/callback/",
             json=callback_body(request),
@@ -231,7 +234,7 @@ class TelphinAdapter(PbxAdapter):
 
     def test_connection(self) -> ConnectionCheck:
         try:
-            extensions = self.list_extensions()
+            extensions = self.telphin_extensions()
         except PbxError as exc:
             return ConnectionCheck(ok=False, message=exc.message)
         warnings = ()
@@ -247,7 +250,15 @@ class TelphinAdapter(PbxAdapter):
             warnings=warnings,
         )
 
-    def list_extensions(
+    def list_extensions(self) -> list[Extension]:
+        """The active phones, for "Import extensions" (queues, IVRs and faxes are not people)."""
+        return [
+            Extension(name=e.name, vendor_id=str(e.id), label=e.label)
+            for e in self.telphin_extensions()
+            if e.type in ("", "phone") and e.name.strip()
+        ]
+
+    def telphin_extensions(
         self, kind: str = "phone", status: str = "active"
     ) -> list[TelphinExtension]:
         """The account's extensions, page by page (as Telphin's own CRM plugin asks)
@@ -256,7 +267,7 @@ class TelphinAdapter(PbxAdapter):
         found: dict[int, TelphinExtension] = {}
         for page in range(1, MAX_PAGES + 1):
             params = {k: v for k, v in {**wanted, "page": page}.items() if v}
-            response = self._api("GET", "/client/@me/extension/", params=params)
+            response = self.api("GET", "/client/@me/extension/", params=params)
             body = checked(response, _("list the extensions"))
             if not isinstance(body, list):
                 raise PbxError(_("Telphin sent an extension list we cannot read."))
@@ -284,77 +295,34 @@ class TelphinAdapter(PbxAdapter):
             )
         path = f"/extension/{extension_id}/current_calls/"
         live = live_call_api_id(
-            checked(self._api("GET", path), _("list the current calls")), vendor_call_id
+            checked(self.api("GET", path), _("list the current calls")), vendor_call_id
         )
         if not live:
             raise call_over("not_live")
-        response = self._api("DELETE", f"{path}{quote(live, safe='')}")
+        response = self.api("DELETE", f"{path}{quote(live, safe='')}")
         if response.status_code == 404:
             raise call_over("404")  # ended between our list and our DELETE
         checked(response, _("end the call"))
 
-    # -- Event subscriptions -------------------------------------------------
+    # -- Event subscriptions (subscriptions.py) -----------------------------
 
     def list_event_subscriptions(self, extension_id: int | str) -> list[EventSubscription]:
-        response = self._api("GET", f"/extension/{extension_id}/event/")
-        body = checked(response, _("list the events of extension %(id)s") % {"id": extension_id})
-        return (
-            [subscription_from(item) for item in body if isinstance(item, dict)]
-            if isinstance(body, list)
-            else []
-        )
+        return subscriptions.listed(self, extension_id)
 
-    def register_webhooks(
+    def subscribe_extension(
         self,
         extension_id: int | str,
         url: str,
         method: str = "POST",
-        event_types: tuple[str, ...] = DEFAULT_EVENT_TYPES,
+        event_types: tuple[str, ...] = subscriptions.DEFAULT_EVENT_TYPES,
     ) -> SubscriptionSync:
-        """Make Telphin call ``url`` for ``event_types``; running it twice changes nothing.
-
-        A subscription is ours when it points at our endpoint (same origin and
-        path up to the last segment, so a rotated URL token is updated in place);
-        subscriptions of other integrations are never touched.
-        """
-        method = method.upper()
-        existing = self.list_event_subscriptions(extension_id)
-        created, updated, unchanged, duplicates = [], [], [], []
-        for event_type in event_types:
-            ours = [s for s in existing if s.event_type == event_type and same_endpoint(s.url, url)]
-            duplicates.extend(s.id for s in ours[1:])
-            if ours and ours[0].url == url and ours[0].method == method:
-                unchanged.append(ours[0].id)
-                continue
-            sub_id = ours[0].id if ours else None
-            saved = self._write_subscription(extension_id, sub_id, event_type, url, method)
-            (updated if ours else created).append(saved)
-        return SubscriptionSync(tuple(created), tuple(updated), tuple(unchanged), tuple(duplicates))
-
-    def _write_subscription(
-        self, extension_id: int | str, sub_id: int | None, event_type: str, url: str, method: str
-    ) -> int:
-        path = f"/extension/{extension_id}/event/"
-        payload = {"url": url, "method": method, "event_type": event_type}
-        if sub_id is None:
-            response = self._api("POST", path, json=payload)
-        else:
-            response = self._api("PUT", f"{path}{sub_id}", json=payload)
-        body = checked(
-            response,
-            _("save the %(event)s event of extension %(id)s")
-            % {"event": event_type, "id": extension_id},
-        )
-        return int(body.get("id", sub_id or 0)) if isinstance(body, dict) else int(sub_id or 0)
+        return subscriptions.subscribe(self, extension_id, url, method, event_types)
 
     def delete_event_subscription(self, extension_id: int | str, subscription_id: int) -> None:
-        response = self._api("DELETE", f"/extension/{extension_id}/event/{subscription_id}")
-        if response.status_code != 404:  # already gone is what we wanted
-            checked(
-                response,
-                _("delete event %(event)s of extension %(id)s")
-                % {"event": subscription_id, "id": extension_id},
-            )
+        subscriptions.delete(self, extension_id, subscription_id)
+
+    def register_webhooks(self, url: str, extensions: Sequence[Extension]) -> WebhookRegistration:
+        return subscriptions.register(self, url, extensions)
 
     # -- Inbound -------------------------------------------------------------
 
@@ -370,6 +338,20 @@ class TelphinAdapter(PbxAdapter):
 
     def parse_events(self, request: InboundRequest) -> list[NormalizedEvent]:
         return telphin_events.parse_events(request)
+
+    def sample_event(self, event_id: str) -> SampleEvent:
+        """A form like Telphin's own events, of a type no dialect knows (parsed as UNKNOWN)."""
+        fields = {
+            "EventType": "pbxportal-test",
+            "CallID": event_id,
+            "SubCallID": f"{event_id}-1",
+            "CallFlow": "in",
+            "EventTime": str(int(time.time() * 1_000_000)),
+        }
+        return SampleEvent(
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            body=urlencode(fields).encode(),
+        )
 
 
 def callback_body(request: OriginateRequest) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from calls.pbx.base import (
     CallHistory,
     ConnectionCheck,
     CredentialField,
+    Extension,
     InboundRequest,
     NormalizedEvent,
     OriginateRequest,
@@ -233,6 +234,15 @@ class VoipCenterAdapter(GenericEvents, PbxAdapter):
 
     def list_sip_accounts(self) -> list[dict[str, Any]]:
         return items(self.get("sipacc"))
+
+    def list_extensions(self) -> list[Extension]:
+        """The SIP accounts: an agent's extension is its SIP account's username."""
+        found = []
+        for row in self.list_sip_accounts():
+            name = str(row.get("username") or row.get("name") or "").strip()
+            if name:
+                found.append(Extension(name=name, label=str(row.get("name") or "")))
+        return found
 
     def list_calls(self, day: date) -> list[dict[str, Any]]:
         return items(self.get("calls", 0, day.strftime("%Y%m%d")))

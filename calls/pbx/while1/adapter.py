@@ -98,6 +98,7 @@ class While1Adapter(GenericEvents, PbxAdapter):
         # The overview calls api_key optional: without it requests carry no api_hash.
         CredentialField("api_key", gettext_noop("API key (for the request hash)"), required=False),
     )
+    project_settings_checked = ("project_id",)
 
     # --- outbound ---
 
