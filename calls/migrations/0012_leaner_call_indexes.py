@@ -21,28 +21,34 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 TERMINAL = ["busy", "canceled", "completed", "failed", "missed", "no_answer"]
-# column -> the suffixes of the indexes Django made for db_index=True ("_like": PostgreSQL)
+# column -> the index Django made for its db_index=True (0001), named by its own hash of
+# table and column; PostgreSQL also made a "_like" companion for the text columns.
 FIELD_INDEXES = {
-    "agent_id": [""],
-    "project_id": [""],
-    "requested_at": [""],
-    "remote_number": ["", "_like"],
-    "vendor_call_id": ["", "_like"],
+    "agent_id": ["calls_call_agent_id_bc37e002"],
+    "project_id": ["calls_call_project_id_deae655e"],
+    "requested_at": ["calls_call_requested_at_a4da95f7"],
+    "remote_number": [
+        "calls_call_remote_number_2e6e7cde",
+        "calls_call_remote_number_2e6e7cde_like",
+    ],
+    "vendor_call_id": [
+        "calls_call_vendor_call_id_fe84a5a8",
+        "calls_call_vendor_call_id_fe84a5a8_like",
+    ],
 }
 
 
 def drop_field_indexes(apps, schema_editor):
-    for column, suffixes in FIELD_INDEXES.items():
-        for suffix in suffixes:
-            name = schema_editor._create_index_name("calls_call", [column], suffix=suffix)
+    for names in FIELD_INDEXES.values():
+        for name in names:
             schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
 
 
 def create_field_indexes(apps, schema_editor):
-    for column in FIELD_INDEXES:
-        name = schema_editor._create_index_name("calls_call", [column], suffix="")
+    for column, names in FIELD_INDEXES.items():
         schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {schema_editor.quote_name(name)} ON calls_call ({column})"
+            f"CREATE INDEX IF NOT EXISTS {schema_editor.quote_name(names[0])} "
+            f"ON calls_call ({column})"
         )
 
 
