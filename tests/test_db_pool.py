@@ -3,8 +3,7 @@ a failover, an administrator's pg_terminate_backend): the next request or task g
 working connection instead of an error. Only on PostgreSQL (CI's second run)."""
 
 import pytest
-from django.db import connection
-from django.db.utils import load_backend
+from django.db import connection, connections
 
 from tests.postgres_admin import terminate
 
@@ -18,7 +17,7 @@ def pooled():
     """A second connection to the test database, through Django's pool as settings.py
     configures it (the tests themselves run without it)."""
     options = {**connection.settings_dict["OPTIONS"], "pool": {"min_size": 1, "max_size": 1}}
-    wrapper = load_backend(connection.settings_dict["ENGINE"]).DatabaseWrapper(
+    wrapper = type(connections["default"])(  # the backend of the tests' connection
         {
             **connection.settings_dict,
             "OPTIONS": options,
