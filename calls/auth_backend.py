@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Prefetch, prefetch_related_objects
 
-from calls.models import Agent, UserPreference
+from calls.models import Agent
 
 
 class UserWithAgentBackend(ModelBackend):
@@ -28,20 +29,13 @@ class UserWithAgentBackend(ModelBackend):
 def agent_of(user) -> Agent | None:
     """The user's agent with project and PBX account: as read with the user (this backend,
     or the API token's query), else read now and kept on the user."""
-    return _related(user, Agent, select_related=("project__pbx_account",))
+    agent = Prefetch("agent", queryset=Agent.objects.select_related("project__pbx_account"))
+    prefetch_related_objects([user], agent)  # no query when already read
+    return getattr(user, "agent", None)  # None: the user is no agent
 
 
 def language_of(user) -> str:
     """The language the user saved ("" for none: follow the browser)."""
-    preference = _related(user, UserPreference)
+    prefetch_related_objects([user], "preference")
+    preference = getattr(user, "preference", None)
     return preference.language if preference is not None else ""
-
-
-def _related(user, model, select_related=()):
-    relation = model._meta.get_field("user").remote_field
-    if not relation.is_cached(user):
-        found = model.objects.select_related(*select_related).filter(user=user).first()
-        if found is not None:
-            found.user = user
-        relation.set_cached_value(user, found)
-    return relation.get_cached_value(user)
