@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from functools import cache
 from http import cookiejar
 from typing import Any
 
 import requests
-from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
+from requests.adapters import HTTPAdapter
+from requests.utils import select_proxy
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 from calls.pbx.errors import PbxError
@@ -52,38 +52,59 @@ def make_session() -> requests.Session:
     return session
 
 
-@cache
-def _idle_limited_pools(keepalive: float) -> dict[str, type]:
-    """urllib3 pool classes that hand out a kept connection only while it has been idle
-    for less than ``keepalive`` seconds, and close it otherwise (it reconnects on use)."""
+class _IdleLimitedAdapter(requests.adapters.BaseAdapter):
+    """Sends each request on a connection idle for less than ``keepalive`` seconds, or on
+    a new one. A kept connection is a one-connection HTTPAdapter kept with the time it was
+    last handed back: its idleness is known without reaching into urllib3's pool."""
 
-    def limited(base: type) -> type:
-        class Pool(base):
-            def _get_conn(self, timeout=None):
-                conn = super()._get_conn(timeout)
-                idle_since = getattr(conn, "pbx_idle_since", None)
-                if idle_since is not None and time.monotonic() - idle_since > keepalive:
-                    conn.close()
-                return conn
-
-            def _put_conn(self, conn) -> None:
-                if conn is not None:
-                    conn.pbx_idle_since = time.monotonic()
-                super()._put_conn(conn)
-
-        return Pool
-
-    return {"http": limited(HTTPConnectionPool), "https": limited(HTTPSConnectionPool)}
-
-
-class _KeptAdapter(requests.adapters.HTTPAdapter):
-    def __init__(self, keepalive: float) -> None:
+    def __init__(self, keepalive: float, kept_per_host: int = 32) -> None:
+        super().__init__()
         self.keepalive = keepalive
-        super().__init__(max_retries=0, pool_maxsize=32)
+        self.kept_per_host = kept_per_host
+        self._idle: dict[tuple, list[tuple[float, HTTPAdapter]]] = {}  # oldest first
+        self._lock = threading.Lock()
 
-    def init_poolmanager(self, *args, **kwargs) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _idle_limited_pools(self.keepalive)
+    def send(self, request, **kwargs) -> requests.Response:
+        host = (_origin(request.url), select_proxy(request.url, kwargs.get("proxies") or {}))
+        connection = self._take(host)
+        try:
+            response = connection.send(request, **kwargs)
+            response.content  # noqa: B018 - read to the end: the connection is free from now
+        except BaseException:
+            connection.close()
+            raise
+        self._give_back(host, connection)
+        return response
+
+    def _take(self, host: tuple) -> HTTPAdapter:
+        stale: list[HTTPAdapter] = []
+        with self._lock:
+            idle = self._idle.get(host, [])
+            if idle and time.monotonic() - idle[-1][0] > self.keepalive:
+                stale = [adapter for _since, adapter in idle]  # the newest is too old: all are
+                idle.clear()
+            connection = idle.pop()[1] if idle else None
+        for old in stale:  # the PBX may be closing them at this very moment
+            old.close()
+        return connection or HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
+
+    def _give_back(self, host: tuple, connection: HTTPAdapter) -> None:
+        now = time.monotonic()
+        dropped = []
+        with self._lock:
+            idle = self._idle.setdefault(host, [])
+            idle.append((now, connection))
+            while len(idle) > self.kept_per_host or now - idle[0][0] > self.keepalive:
+                dropped.append(idle.pop(0)[1])
+        for old in dropped:
+            old.close()
+
+    def close(self) -> None:
+        with self._lock:
+            kept = [adapter for idle in self._idle.values() for _since, adapter in idle]
+            self._idle.clear()
+        for adapter in kept:
+            adapter.close()
 
 
 _kept: dict[float, requests.Session] = {}
@@ -108,7 +129,7 @@ def kept_session(keepalive: float) -> requests.Session:
         session = _kept.get(keepalive)
         if session is None:
             session = _kept[keepalive] = make_session()
-            adapter = _KeptAdapter(keepalive)
+            adapter = _IdleLimitedAdapter(keepalive)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
         return session
