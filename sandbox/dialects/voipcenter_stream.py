@@ -21,6 +21,7 @@ from typing import Any
 
 import socketio
 import uvicorn
+from socketio.packet import EVENT, Packet
 
 log = logging.getLogger("sandbox.voipcenter_stream")
 # engineio logs every packet at INFO, register keys with them: only its warnings.
@@ -72,32 +73,16 @@ def render_notify(call: Any, step: dict[str, Any]) -> dict[str, Any] | None:
     return message
 
 
-class _Manager(socketio.AsyncManager):
-    """python-socketio 4.6.1's emit hands bare coroutines to asyncio.wait(), which Python
-    3.11 forbids; the same loop, gathered. (4.6.1 is the last 4.x: nothing to upgrade to.)"""
-
-    async def emit(
-        self, event, data, namespace, room=None, skip_sid=None, callback=None, **kwargs
-    ):  # the library's signature
-        if namespace not in self.rooms or room not in self.rooms[namespace]:
-            return
-        await asyncio.gather(
-            *(
-                self.server._emit_internal(sid, event, data, namespace, None)
-                for sid in list(self.get_participants(namespace, room))
-                if sid != skip_sid
-            )
-        )
-
-
 class StreamServer:
     """The Socket.IO server, run by uvicorn on a thread with its own event loop."""
 
     def __init__(self, host: str, port: int) -> None:
         self.sio = socketio.AsyncServer(
-            async_mode="asgi", client_manager=_Manager(), logger=log, engineio_logger=_engineio_log
+            async_mode="asgi", logger=log, engineio_logger=_engineio_log
         )
         self._keys: dict[str, tuple[str, str]] = {}  # key -> (account name, ws user)
+        self._connected: set[str] = set()
+        self._registered: dict[str, set[str]] = {}  # account name -> its clients
         self._lock = threading.Lock()
         self._refuse_until = 0.0
         self.sent = 0
@@ -145,8 +130,17 @@ class StreamServer:
             if time.time() < self._refuse_until:
                 return False
             # After the handler returns: Socket.IO 2 sends the CONNECT packet only then.
+            with self._lock:
+                self._connected.add(sid)
             sio.start_background_task(self._greet, sid)
             return True
+
+        @sio.event
+        async def disconnect(sid: str) -> None:
+            with self._lock:
+                self._connected.discard(sid)
+                for clients in self._registered.values():
+                    clients.discard(sid)
 
         @sio.event
         async def register(sid: str, data: Any) -> None:
@@ -157,19 +151,36 @@ class StreamServer:
                 log.info("register refused for %s", str(data.get("username", ""))[:40])
                 await sio.disconnect(sid)
                 return
-            sio.enter_room(sid, _room(owner[0]))
+            with self._lock:
+                self._registered.setdefault(owner[0], set()).add(sid)
             log.info("stream client registered for account %s", owner[0])
 
     async def _greet(self, sid: str) -> None:
         await asyncio.sleep(0.05)
-        await self.sio.emit("serveroutput", {"message": "Welcome to the sandbox stream"}, room=sid)
+        await self._emit(sid, "serveroutput", {"message": "Welcome to the sandbox stream"})
+
+    async def _emit(self, sid: str, event: str, data: Any) -> None:
+        """One event to one client through Engine.IO's send: python-socketio 4.6.1's emit
+        hands bare coroutines to asyncio.wait(), which Python 3.11 refuses (and 4.6.1 is
+        the last release speaking VoipCenter's protocol)."""
+        await self.sio.eio.send(sid, Packet(EVENT, data=[event, data]).encode())
+
+    async def _emit_to_account(self, account: str, event: str, data: Any) -> None:
+        with self._lock:
+            clients = list(self._registered.get(account, ()))
+        await asyncio.gather(*(self._emit(sid, event, data) for sid in clients))
+
+    @property
+    def connections(self) -> int:
+        with self._lock:
+            return len(self._connected)
 
     def notify(self, call: Any, step: dict[str, Any]) -> dict[str, Any] | None:
         """Send a call step to the clients registered for its account (any thread)."""
         message = render_notify(call, step)
         if message is not None:
-            room = _room(call.account["name"])
-            asyncio.run_coroutine_threadsafe(self.sio.emit("notify", message, room=room), self.loop)
+            sending = self._emit_to_account(call.account["name"], "notify", message)
+            asyncio.run_coroutine_threadsafe(sending, self.loop)
             self.sent += 1
         return message
 
@@ -180,14 +191,11 @@ class StreamServer:
         return future.result(timeout=5)
 
     async def _drop(self) -> int:
-        sids = [sid for sid in list(self.sio.eio.sockets)]
+        with self._lock:
+            sids = list(self._connected)
         for sid in sids:
             await self.sio.disconnect(sid)
         return len(sids)
-
-
-def _room(account: str) -> str:
-    return f"account:{account}"
 
 
 def handle_control(server: StreamServer | None, request: Any) -> Any:
@@ -208,6 +216,6 @@ def handle_control(server: StreamServer | None, request: Any) -> Any:
     if request.method == "GET" and path.endswith("/stream"):
         return json_response(
             200,
-            {"url": server.url, "connections": len(server.sio.eio.sockets), "sent": server.sent},
+            {"url": server.url, "connections": server.connections, "sent": server.sent},
         )
     return json_response(404, {"error": "unknown control endpoint"})
