@@ -25,7 +25,6 @@ from calls.pbx.base import (
     HistoryCall,
     NormalizedEvent,
 )
-from contacts.phones import try_normalize
 
 SOURCE = "get.php m=calls"
 
@@ -98,6 +97,9 @@ def _hangup(
 
 def vendor_number(digits: str, region: str) -> str:
     """VoipCenter writes numbers in international digits (3293456789), or nationally (0...)."""
+    # Imported here: contacts.phones speaks through Django, and the adapter imports without it.
+    from contacts.phones import try_normalize
+
     text = digits.strip()
     if text.isdigit() and not text.startswith("0"):
         found = try_normalize("+" + text, region)
