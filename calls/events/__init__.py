@@ -7,7 +7,7 @@
                               (wakeups.py: LISTEN/NOTIFY on PostgreSQL, polling elsewhere);
               reading.py      the stored request bounded, parsed by its adapter, cleaned
 4. moved      call_moves.py   ``apply_event``: the event stored once, its call moved on
-5. published  calls/live.py   the changed call reaches the agent's and the board's pages
+5. published  calls/live/     the changed call reaches the agent's and the board's pages
 
 Beside the flow: history_sync.py settles what a stream missed from a vendor's call history
 (adapter ``sync_calls``); caller_lookup.py answers the PBX asking who calls; projects.py keeps

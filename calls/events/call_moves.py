@@ -1,7 +1,7 @@
 """Step 4, call moved: apply one event (in our words) to its call. "Apply" means this and only
 this: store the event once (its dedupe key), find or create its call, move the call through
 the state machine (calls/states.py). Step 5, published: a changed call is published to the
-live pages on commit (calls/live.py)."""
+live pages on commit (calls/live/)."""
 
 from __future__ import annotations
 
