@@ -282,6 +282,9 @@ EVENTS_LATE_SECONDS = env.int("EVENTS_LATE_SECONDS", default=60)
 
 # Live updates: Redis pub/sub when set, a cheap database poll otherwise.
 REDIS_URL = env.str("REDIS_URL", default="")
+# Channels are named <prefix>:agent:<id> and <prefix>:project:<id>. Pub/sub ignores the
+# Redis db number, so two installations (or test runs) on one Redis need two prefixes.
+LIVE_CHANNEL_PREFIX = env.str("LIVE_CHANNEL_PREFIX", default="pbxportal")
 
 # --- REST framework -----------------------------------------------------------
 REST_FRAMEWORK = {

@@ -2,6 +2,7 @@
 with a var/ of its own so tests never touch the data or broker of a running `make run`."""
 
 import os
+import secrets
 from pathlib import Path
 
 # Test databases are created and dropped while the suite runs; a pool would keep
@@ -18,6 +19,11 @@ _VAR = Path(
 if _XDIST and _VAR.name != _XDIST:  # a process a test started has it already
     _VAR = _VAR / _XDIST
 os.environ["PBXPORTAL_VAR_DIR"] = str(_VAR)
+# Redis pub/sub channels are shared by every db number: live updates get a prefix of this
+# run (kept in the environment, so the workers and the processes they start agree) and of
+# this xdist worker, so no other run or worker hears of its agents and projects.
+_RUN = os.environ.setdefault("PBXPORTAL_TEST_RUN", secrets.token_hex(4))
+os.environ["LIVE_CHANNEL_PREFIX"] = "-".join(filter(None, ("pbxportal-test", _RUN, _XDIST)))
 
 from pbxportal.settings import *  # noqa: E402, F403
 

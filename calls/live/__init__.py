@@ -22,11 +22,11 @@ log = logging.getLogger("calls.live")
 
 
 def agent_channel(agent_id: int) -> str:
-    return f"pbxportal:agent:{agent_id}"
+    return f"{settings.LIVE_CHANNEL_PREFIX}:agent:{agent_id}"
 
 
 def project_channel(project_id: int) -> str:
-    return f"pbxportal:project:{project_id}"
+    return f"{settings.LIVE_CHANNEL_PREFIX}:project:{project_id}"
 
 
 @cache

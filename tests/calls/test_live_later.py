@@ -9,7 +9,7 @@ from calls import live
 from calls.live import waiting
 from calls.models import Call
 from calls.outbound.start import start_call
-from tests.calls.test_live import use_redis
+from tests.live_redis import use_redis
 
 
 @pytest.fixture

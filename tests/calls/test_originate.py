@@ -193,7 +193,7 @@ def test_the_open_pages_hear_of_a_retry_at_once_not_when_it_gives_up(call, setti
     import redis
 
     from calls import live
-    from tests.calls.test_live import use_redis
+    from tests.live_redis import use_redis
 
     use_redis(settings)
     unreachable(call)
