@@ -7,6 +7,7 @@ PBX sends bursts, so the same few come again and again.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from django.db.models.signals import post_delete, post_save
 
@@ -25,16 +26,19 @@ class RecentProjects:
     always asks the database). Unknown tokens are never kept.
     """
 
-    def __init__(self, ttl: float = 5.0, size: int = 1000) -> None:
+    def __init__(
+        self, ttl: float = 5.0, size: int = 1000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl = ttl
         self.size = size
+        self.clock = clock  # seconds; tests pass their own to move time on
         self._entries: dict[tuple[str, ...], tuple[float, Project]] = {}
 
     def get(self, key: tuple[str, ...]) -> Project | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if entry[0] < time.monotonic():
+        if entry[0] < self.clock():
             self._entries.pop(key, None)
             return None
         return entry[1]
@@ -42,7 +46,7 @@ class RecentProjects:
     def put(self, key: tuple[str, ...], project: Project) -> None:
         if len(self._entries) >= self.size:
             self._entries.clear()  # crude but bounded: real deployments have few projects
-        self._entries[key] = (time.monotonic() + self.ttl, project)
+        self._entries[key] = (self.clock() + self.ttl, project)
 
     def clear(self, **_: object) -> None:
         self._entries.clear()

@@ -18,6 +18,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sandbox import simulator
@@ -48,7 +49,8 @@ def api_error(status: int, slug: str, message: str, account: str = "") -> Respon
 class TelphinState:
     """Access tokens and event subscriptions, in memory."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock  # seconds; tests pass their own to let a token expire
         self.lock = threading.Lock()
         self.tokens: dict[str, tuple[str, float]] = {}  # token -> (account name, expiry)
         self.subs: dict[tuple[str, int], list[dict[str, Any]]] = {}
@@ -56,7 +58,7 @@ class TelphinState:
 
     def issue(self, account: str, ttl: float) -> str:
         token = secrets.token_urlsafe(24)
-        now = time.time()
+        now = self.clock()
         with self.lock:
             # Drop expired tokens so a long benchmark cannot grow this without bound.
             self.tokens = {t: v for t, v in self.tokens.items() if v[1] > now}
@@ -69,7 +71,7 @@ class TelphinState:
             entry = self.tokens.get(token)
         if entry is None:
             return "", "Invalid access token"
-        if entry[1] <= time.time():
+        if entry[1] <= self.clock():
             return "", "Access token expired"
         return entry[0], ""
 
