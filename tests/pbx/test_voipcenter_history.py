@@ -48,7 +48,11 @@ def test_each_listed_call_reads_in_our_words_and_unreadable_rows_are_counted():
     assert answered.hangup.outcome == HangupOutcome.COMPLETED
     assert answered.hangup.talk_seconds == 42
     assert answered.hangup.dedupe_key == "vchist:vc-1:hangup"
-    assert (busy.direction, busy.number, busy.extension) == (Direction.INBOUND, "+32470123456", "202")
+    assert (busy.direction, busy.number, busy.extension) == (
+        Direction.INBOUND,
+        "+32470123456",
+        "202",
+    )
     assert busy.hangup.outcome == HangupOutcome.BUSY and busy.hangup.talk_seconds is None
     assert ringing.hangup is None  # still in progress: the next run settles it
     assert ringing.number == "201"  # an extension stays as the PBX wrote it
