@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from calls import audit, roles
 from calls.admin_pages import records  # registers the record admins (CallAdmin: below)
-from calls.admin_pages.forms import PbxAccountForm, ProjectForm, credential_inputs
+from calls.admin_pages.forms import PbxAccountForm, ProjectForm, credential_input_names
 from calls.admin_pages.voipcenter import has_switches, stream_status, voipcenter_page
 from calls.models import Agent, Call, EndedBy, PbxAccount, Project, UserPreference
 from calls.outbound import hangup
@@ -55,13 +55,18 @@ class PbxAccountAdmin(AdminsOnly, ToolMessages, admin.ModelAdmin):
     readonly_fields = ["stored_credentials", "last_warning", "last_warning_at", "live_stream"]
     actions = ["test_connection"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The credential inputs are no model fields: each form adds them (PbxAccountForm).
+        kwargs["fields"] = PbxAccountForm.Meta.fields
+        return super().get_form(request, obj, change, **kwargs)
+
     def get_fieldsets(self, request, obj=None):
         return [
-            (None, {"fields": ["name", "vendor", "base_url"]}),
+            (None, {"fields": PbxAccountForm.Meta.fields}),
             (
                 _("Credentials"),
                 {
-                    "fields": list(credential_inputs()),
+                    "fields": credential_input_names(),
                     "description": _(
                         "Write-only: stored encrypted and never shown again. Fill in the ones "
                         "your vendor uses; leave a stored one empty to keep it."

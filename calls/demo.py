@@ -20,6 +20,7 @@ from django.db import transaction
 
 from calls import roles
 from calls.models import Agent, Disposition, PauseReason, PbxAccount, Project, Vendor
+from calls.pbx.registry import adapter_class
 from contacts.models import Contact, ContactPhone
 
 FIRST = ["Ana", "Mihai", "Elena", "Andrei", "Ioana", "Radu", "Maria", "Vlad", "Irina", "Dan"]
@@ -71,7 +72,7 @@ def _accounts(store: dict[str, str]) -> dict[str, PbxAccount]:
     accounts = {}
     for vendor, creds in specs.items():
         account, _ = PbxAccount.objects.get_or_create(
-            name=f"Sandbox PBX ({vendor.label})",
+            name=f"Sandbox PBX ({adapter_class(vendor).label})",
             defaults={"vendor": vendor, "base_url": f"{base}/{vendor.value}"},
         )
         account.set_credentials(creds, merge=False)
@@ -210,7 +211,7 @@ def _project(spec: DemoProject, account: PbxAccount, store: dict[str, str]) -> l
         agents.append(agent)
     _contacts(project, agents, spec.contacts, spec.seed)
     _working_day(project)
-    where = f"{project.name}, {spec.vendor.label}"
+    where = f"{project.name}, {adapter_class(spec.vendor).label}"
     return [DemoLogin(x.username, x.password, x.role, where) for x in logins]
 
 

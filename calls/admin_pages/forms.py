@@ -18,7 +18,7 @@ SETTINGS_MASK = "********"
 _SECRET_SETTING = re.compile(r"secret|password|passwd|token|private|api_key", re.IGNORECASE)
 
 
-class BasePbxAccountForm(forms.ModelForm):
+class PbxAccountForm(forms.ModelForm):
     """One form for every vendor: credential inputs never render the stored value."""
 
     class Meta:
@@ -30,6 +30,8 @@ class BasePbxAccountForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Made per form from the registry as it is now: a vendor registered later has inputs.
+        self.fields.update(credential_inputs())
         stored = self.instance.credential_names if self.instance.pk else []
         for name in stored:
             field = self.fields.get(CREDENTIAL_PREFIX + name)
@@ -59,6 +61,10 @@ class BasePbxAccountForm(forms.ModelForm):
         return account
 
 
+def credential_input_names() -> list[str]:
+    return [CREDENTIAL_PREFIX + name for name in credentials.all_fields()]
+
+
 def credential_inputs() -> dict[str, forms.Field]:
     inputs = {}
     used_by = vendors_by_credential()
@@ -83,10 +89,6 @@ def vendors_by_credential() -> dict[str, list[str]]:
         for field in credentials.fields_for(vendor):
             used_by.setdefault(field.name, []).append(vendor)
     return used_by
-
-
-# Declared on the class (not in __init__) so the admin lays the inputs out and shows their errors.
-PbxAccountForm = type("PbxAccountForm", (BasePbxAccountForm,), credential_inputs())
 
 
 def is_secret_setting(key: str) -> bool:

@@ -7,7 +7,8 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from calls.models.setup import Agent, Project, Vendor
+from calls.models.setup import Agent, Project
+from calls.pbx.registry import vendor_choices
 
 
 class CallDirection(models.TextChoices):
@@ -191,7 +192,7 @@ class CallEvent(models.Model):
         related_name="events",
         verbose_name=_("call"),
     )
-    vendor = models.CharField(max_length=20, choices=Vendor.choices, verbose_name=_("vendor"))
+    vendor = models.CharField(max_length=20, choices=vendor_choices, verbose_name=_("vendor"))
     dedupe_key = models.CharField(max_length=255, verbose_name=_("dedupe key"))
     kind = models.CharField(max_length=20, verbose_name=_("kind"))
     payload = models.JSONField(default=dict, verbose_name=_("payload"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import secrets
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from calls.pbx.registry import vendor_choices
 from pbxportal.crypto import decrypt_json, encrypt_json
 
 
@@ -16,18 +18,21 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class Vendor(models.TextChoices):
-    WHILE1 = "while1", "While1 Voice"
-    VOIPCENTER = "voipcenter", "VoipCenter"
-    TELPHIN = "telphin", "Telphin"
-    SANDBOX = "sandbox", _("Sandbox PBX")
+class Vendor(enum.StrEnum):
+    """The built-in vendors' stored names, for code that means one of them. Not the list
+    of vendors: the fields' choices come from calls/pbx/registry.py (vendor_choices)."""
+
+    WHILE1 = "while1"
+    VOIPCENTER = "voipcenter"
+    TELPHIN = "telphin"
+    SANDBOX = "sandbox"
 
 
 class PbxAccount(models.Model):
     """A rented hosted PBX: its dialect, address and (encrypted) credentials."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    vendor = models.CharField(_("vendor"), max_length=20, choices=Vendor.choices)
+    vendor = models.CharField(_("vendor"), max_length=20, choices=vendor_choices)
     base_url = models.URLField(_("API base URL"), max_length=300)
     # Fernet ciphertext of a JSON object; never rendered, never serialised.
     credentials_encrypted = models.TextField(

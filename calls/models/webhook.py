@@ -6,7 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from calls.models.setup import Project, Vendor
+from calls.models.setup import Project
+from calls.pbx.registry import vendor_choices
 
 
 class WebhookVerdict(models.TextChoices):
@@ -33,7 +34,7 @@ class WebhookRequest(models.Model):
         verbose_name=_("project"),
         db_index=False,  # webhookrequest_recent (project, -received_at) serves project lookups
     )
-    vendor = models.CharField(max_length=20, choices=Vendor.choices, verbose_name=_("vendor"))
+    vendor = models.CharField(max_length=20, choices=vendor_choices, verbose_name=_("vendor"))
     received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received at"))
     method = models.CharField(max_length=8, verbose_name=_("method"))
     query = models.TextField(blank=True, default="", verbose_name=_("query"))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils.functional import Promise
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy
 
 from calls.pbx.base import PbxAdapter
 
@@ -17,6 +19,12 @@ ADAPTERS: dict[str, str] = {
 def vendors() -> list[str]:
     """Every registered vendor's name, in the registry's order."""
     return list(ADAPTERS)
+
+
+def vendor_choices() -> list[tuple[str, Promise]]:
+    """(name, label) of every registered vendor: the choices of the models' vendor fields.
+    A callable, so a new vendor needs no migration; migrations name it: keep it here."""
+    return [(vendor, gettext_lazy(adapter_class(vendor).label)) for vendor in ADAPTERS]
 
 
 class UnknownVendor(LookupError):

@@ -37,7 +37,7 @@ def _reply(response: requests.Response) -> dict[str, Any]:
 
 class SandboxAdapter(GenericEvents, PbxAdapter):
     vendor = "sandbox"
-    label = "Sandbox PBX"
+    label = gettext_noop("Sandbox PBX")
     credential_fields = (CredentialField("api_token", gettext_noop("API token")),)
     can_hangup = True
 

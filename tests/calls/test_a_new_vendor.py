@@ -1,12 +1,15 @@
 """Adding a vendor is its adapter and one registry line: a fourth vendor registered here
-works in the admin's tools, which never name a vendor; what it lacks is said in words."""
+is offered by the admin's account form and the API without a migration, and works in the
+admin's tools, which never name a vendor; what it lacks is said in words."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import ClassVar
 
 import pytest
+from django.core.management import call_command
 
 from calls import credentials
 from calls.models import AuditEntry, PbxAccount, Project
@@ -69,6 +72,48 @@ def run_action(client, model: str, action: str, obj) -> list[str]:
     )
     assert response.status_code == 200
     return [str(m) for m in response.context["messages"]]
+
+
+def test_the_account_form_offers_the_new_vendor_with_its_credential_inputs(
+    admin_client, fake_vendor
+):
+    page = admin_client.get("/admin/calls/pbxaccount/add/").content.decode()
+    assert re.search(r'<option value="fakepbx">\s*Fake PBX\s*</option>', page)
+    tag = re.search(r'<input[^>]*name="cred_secret_word"[^>]*>', page).group(0)
+    assert 'type="password"' in tag and 'data-vendors="fakepbx"' in tag
+    response = admin_client.post(
+        "/admin/calls/pbxaccount/add/",
+        {
+            "name": "Fake",
+            "vendor": "fakepbx",
+            "base_url": "https://fake.example",
+            "cred_secret_word": "open sesame",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    account = PbxAccount.objects.get(name="Fake")
+    assert account.vendor == "fakepbx" and account.credentials == {"secret_word": "open sesame"}
+    assert account.get_vendor_display() == "Fake PBX"
+
+
+def test_the_api_takes_an_account_of_the_new_vendor(admin_api, fake_vendor):
+    response = admin_api.post(
+        "/api/v1/pbx-accounts/",
+        {
+            "name": "Fake",
+            "vendor": "fakepbx",
+            "base_url": "https://fake.example",
+            "credentials": {"secret_word": "open sesame"},
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["stored_credentials"] == ["secret_word"]
+
+
+def test_the_new_vendor_needs_no_migration(fake_vendor):
+    # Exits with status 1 when the models differ from the migrations.
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
 
 def test_a_registered_vendor_imports_its_extensions_and_takes_our_webhooks(
