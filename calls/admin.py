@@ -223,12 +223,12 @@ class ProjectAdmin(AdminsOnly, ToolMessages, admin.ModelAdmin):
         for project in queryset.select_related("pbx_account"):
             self.report(request, import_agents(project, actor=request.user, request=request))
 
-    @admin.action(description=_("Register webhooks at Telphin"), permissions=["tools"])
+    @admin.action(description=_("Register webhooks at the PBX"), permissions=["tools"])
     def register_webhooks(self, request, queryset) -> None:
         for project in queryset.select_related("pbx_account"):
             self.report(request, register_webhooks(project, actor=request.user, request=request))
 
-    @admin.action(description=_("Sync call history from VoipCenter"), permissions=["tools"])
+    @admin.action(description=_("Sync call history from the PBX"), permissions=["tools"])
     def sync_call_history(self, request, queryset) -> None:
         for project in queryset.select_related("pbx_account"):
             self.report(request, sync_call_history(project, actor=request.user, request=request))
