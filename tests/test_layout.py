@@ -26,7 +26,11 @@ def _imported(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     ``__init__``; ``from package import module`` counts as the module)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     wanted = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    tree = ast.parse(path.read_text())
+    for_type_checkers = _type_checking_imports(tree)
+    for node in ast.walk(tree):
+        if node in for_type_checkers:
+            continue
         if isinstance(node, ast.Import):
             wanted.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -42,6 +46,15 @@ def _imported(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
             target = target.rpartition(".")[0]
         if target and target != name:
             found.add(target)
+    return found
+
+
+def _type_checking_imports(tree: ast.Module) -> set[ast.AST]:
+    """Imports under ``if TYPE_CHECKING:``: annotations only, never run, so no cycle."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            found.update(child for stmt in node.body for child in ast.walk(stmt))
     return found
 
 
