@@ -40,10 +40,12 @@ run: $(VENV)/.runtime
 	$(BIN)/python -m pbxportal.processes -f Procfile --banner var/demo-logins.txt
 
 ## test: lint and format check, then the whole pytest suite (SQLite, or DATABASE_URL / CELERY_BROKER_URL)
+##       in PYTEST_WORKERS processes (pytest-xdist; 0: in this one), with PYTEST_ARGS
+PYTEST_WORKERS ?= 2
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## screenshots: the browser tests, saving what they see into docs/screenshots/
 screenshots: $(VENV)/.dev

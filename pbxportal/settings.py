@@ -208,7 +208,9 @@ if CELERY_BROKER_URL.startswith("filesystem"):
     _default_results = f"file://{VAR_DIR / 'celery-results'}"
     (VAR_DIR / "celery-results").mkdir(exist_ok=True)
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    # Two installations (or test runs) on one Redis keep their queues apart by a prefix.
+    _broker_prefix = env.str("CELERY_BROKER_KEY_PREFIX", default="")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": _broker_prefix} if _broker_prefix else {}
     _default_results = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_default_results) or None
 CELERY_TASK_SERIALIZER = "json"

@@ -19,17 +19,15 @@ _VAR = Path(
 if _XDIST and _VAR.name != _XDIST:  # a process a test started has it already
     _VAR = _VAR / _XDIST
 os.environ["PBXPORTAL_VAR_DIR"] = str(_VAR)
-# Redis pub/sub channels are shared by every db number: live updates get a prefix of this
-# run (kept in the environment, so the workers and the processes they start agree) and of
-# this xdist worker, so no other run or worker hears of its agents and projects.
+# One Redis serves every run and xdist worker, and pub/sub ignores its db number: live
+# updates and the broker's queues get a prefix of this run and worker, kept in the
+# environment so the processes a test starts (benches too) agree with it.
 _RUN = os.environ.setdefault("PBXPORTAL_TEST_RUN", secrets.token_hex(4))
-os.environ["LIVE_CHANNEL_PREFIX"] = "-".join(filter(None, ("pbxportal-test", _RUN, _XDIST)))
+_PREFIX = "-".join(filter(None, ("pbxportal-test", _RUN, _XDIST)))
+os.environ["LIVE_CHANNEL_PREFIX"] = _PREFIX
+os.environ["CELERY_BROKER_KEY_PREFIX"] = f"{_PREFIX}:"
 
 from pbxportal.settings import *  # noqa: E402, F403
-
-if _XDIST and CELERY_BROKER_URL.startswith("redis"):  # noqa: F405
-    # One Redis for every xdist worker: kombu keeps each worker's queues apart by prefix.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{_XDIST}:"}
 
 # Hashing demo and factory passwords at full strength costs seconds per test run.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
