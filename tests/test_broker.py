@@ -43,9 +43,10 @@ def test_messages_appear_whole_under_their_final_name(tmp_path):
 
 
 def test_a_partial_file_is_never_read(tmp_path):
-    (tmp_path / f"1_x.{QUEUE}.msg.part").write_bytes(b"")  # a writer that has not finished
+    name = f"{QUEUE}-partial"  # a queue of its own: see QUEUE's comment
+    (tmp_path / f"1_x.{name}.msg.part").write_bytes(b"")  # a writer that has not finished
     with Connection("filesystem://", transport=OURS, transport_options=folders(tmp_path)) as conn:
-        queue = conn.SimpleQueue(QUEUE)
+        queue = conn.SimpleQueue(name)
         queue.put({"call": 7})
         # Only the whole message is read: the empty partial file would not decode.
         assert queue.get(timeout=2).payload == {"call": 7}
