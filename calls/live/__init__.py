@@ -46,6 +46,17 @@ def publish(call: Call) -> None:
     _send([call])
 
 
+def wake_board(project_id: int, message: dict) -> None:
+    """Send ``message`` to the project's live boards (a change that is no call's, such as
+    an agent's availability). Never fails the caller: boards also poll."""
+    if not settings.REDIS_URL:
+        return
+    try:
+        _redis(settings.REDIS_URL).publish(project_channel(project_id), json.dumps(message))
+    except Exception as exc:
+        log.warning("board update not published: %s", exc)
+
+
 class _Batch(threading.local):
     pending: list[Call] | None = None
 

@@ -7,17 +7,16 @@ time paused per agent are the gaps between an agent's changes.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from calls import live
 from calls.models import Agent, AgentStateChange, Availability, Call, PauseReason
 
 log = logging.getLogger("calls.workday")
@@ -106,13 +105,4 @@ def takes_screen_pops(agent: Agent) -> bool:
 
 def _tell_board(project_id: int) -> None:
     """Wake the project's live boards at once (without Redis they see it on their next poll)."""
-    if not settings.REDIS_URL:
-        return
-    from calls.live import _redis, project_channel
-
-    try:
-        _redis(settings.REDIS_URL).publish(
-            project_channel(project_id), json.dumps({"availability": True})
-        )
-    except Exception as exc:  # the board polls too: a lost wake-up is a late redraw
-        log.warning("availability change not published: %s", exc)
+    live.wake_board(project_id, {"availability": True})
