@@ -4,7 +4,8 @@ Django compiles an ORM query on every call. On the webhook, event and lookup pat
 compiling cost more than running the statement, so these few statements are built
 once (per model and column set) and run through Django's own ``connection.cursor()``
 (seen by ``assertNumQueries``, ``execute_wrapper`` and tracing; its errors are Django's).
-On PostgreSQL, ``DB_SERVER_SIDE_BINDING=1`` (settings.py) lets psycopg prepare them.
+On PostgreSQL, server-side binding (settings.py, on unless DB_SERVER_SIDE_BINDING=0)
+lets psycopg prepare them.
 """
 
 from __future__ import annotations

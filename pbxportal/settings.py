@@ -133,10 +133,11 @@ elif env.bool("DB_POOL", default=True) and _POSTGRES:
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-if _POSTGRES and env.bool("DB_SERVER_SIDE_BINDING", default=False):
+if _POSTGRES and env.bool("DB_SERVER_SIDE_BINDING", default=True):
     # Django's server-side binding: psycopg prepares a statement run 5 times on a
-    # connection (the hot paths' joins, calls/statements.py). Off by default: Django warns
-    # that some ORM queries fail with it; never behind PgBouncer in transaction mode < 1.21.
+    # connection (the caller lookup's, the hot paths' in calls/statements.py): lookup 0.91x
+    # its baseline with it, 0.74x without (docs/benchmarks.md). The whole suite passes
+    # with it; set DB_SERVER_SIDE_BINDING=0 behind PgBouncer in transaction mode < 1.21.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": 5}
     )
