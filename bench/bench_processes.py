@@ -133,7 +133,9 @@ def start_sandbox(stack, config: Path, env: dict[str, str], log: Path):
     return sandbox, line.rsplit(" ", 1)[-1].strip()
 
 
-def start_worker(stack, env: dict[str, str], log: Path, extra: list[str]):
+def start_worker(stack, env: dict[str, str], log: Path, extra: list[str], queues: str = "calls"):
+    """A Celery worker on ``queues``: as the Procfile, `calls` (originates) in one worker
+    and `celery` (the "still queued" countdown, housekeeping) in another."""
     cmd = [
         PY,
         "-m",
@@ -144,12 +146,12 @@ def start_worker(stack, env: dict[str, str], log: Path, extra: list[str]):
         "--loglevel",
         "WARNING",
         "--hostname",
-        f"bench-{os.getpid()}@%h",
+        f"bench-{queues}-{os.getpid()}@%h",
         "--queues",
-        "calls,celery",
+        queues,
         *extra,
     ]
-    return stack.enter_context(process(cmd, env, log, "worker"))
+    return stack.enter_context(process(cmd, env, log, f"worker ({queues})"))
 
 
 def start_applier(stack, env: dict[str, str], log: Path):
