@@ -12,6 +12,8 @@ from pathlib import Path
 
 import environ
 
+from pbxportal.database_settings import default_database
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -99,48 +101,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-}
-_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web process read while the worker writes; the timeout rides out
-    # the short write locks instead of failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;",
-            # Take the write lock at BEGIN: two requests checking "has this agent an
-            # active call?" then inserting are serialised instead of both succeeding.
-            "transaction_mode": "IMMEDIATE",
-        }
-    )
-    # A file, not :memory:, so worker processes started by tests see the test data.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
-elif env.bool("DB_POOL", default=True) and _POSTGRES:
-    # A bounded pool shared by every thread of the process (requests' lent threads, the
-    # worker's, live streams'), rather than one kept connection per thread: idle threads
-    # would each hold one. It requires CONN_MAX_AGE = 0. With CONN_HEALTH_CHECKS the pool
-    # checks a connection as it hands it out: after a PostgreSQL restart or failover a
-    # dead one is replaced instead of failing a request or an originate task.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DB_POOL_MIN", default=2),
-        "max_size": env.int("DB_POOL_MAX", default=20),
-        "timeout": 10,
-    }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-if _POSTGRES and env.bool("DB_SERVER_SIDE_BINDING", default=True):
-    # Django's server-side binding: psycopg prepares a statement run 5 times on a
-    # connection (the caller lookup's, the hot paths' in calls/statements.py): lookup 0.91x
-    # its baseline with it, 0.74x without (docs/benchmarks.md). The whole suite passes
-    # with it; set DB_SERVER_SIDE_BINDING=0 behind PgBouncer in transaction mode < 1.21.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"server_side_binding": True, "prepare_threshold": 5}
-    )
+DATABASES = {"default": default_database(env, VAR_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -226,8 +187,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Opening a database connection per task was a quarter of the originate task's time.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TASK_IGNORE_RESULT = True
-# Celery keeps its result backend per thread, and under ASGI each request has a fresh
-# thread: every originate.delay() built a new Redis backend (2 of the POST's 4 ms of
+# Celery keeps its result backend per thread, and every web thread enqueues calls:
+# each built its own Redis backend (2 of the POST's 4 ms of
 # enqueueing). The Redis backend's connection pool is safe to share.
 CELERY_RESULT_BACKEND_THREAD_SAFE = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -253,12 +214,12 @@ CELERY_BEAT_SCHEDULE["agent-phones"] = {
     # A reading older than the next one is worth nothing: never let them pile up.
     "options": {"expires": PRESENCE_REFRESH_SECONDS},
 }
-# A call with no news from the PBX for this long is closed with a reason.
 # How often the event applier (manage.py apply_events) looks for queued webhook requests
 # when it has nothing to do: the most a PBX event waits before it is applied.
 WEBHOOK_APPLY_POLL_SECONDS = env.float("WEBHOOK_APPLY_POLL_SECONDS", default=0.025)
 # On PostgreSQL a stored request wakes it (LISTEN/NOTIFY); it looks anyway this often.
 WEBHOOK_APPLY_FALLBACK_SECONDS = env.float("WEBHOOK_APPLY_FALLBACK_SECONDS", default=1.0)
+# A call with no news from the PBX for this long is closed with a reason.
 STUCK_RINGING_MINUTES = env.int("STUCK_RINGING_MINUTES", default=3)
 # Lost originate messages (a worker killed after taking one; the filesystem broker drops
 # it, Redis gives it back only after its visibility timeout, an hour):
