@@ -10,26 +10,9 @@ import subprocess
 import pytest
 
 from sandbox.phpquery import http_build_query, parse_str, php_float
+from tests.sandbox.while1_example import ORIGINATE_EXAMPLE, PHP_HASH
 
-DOC_EXAMPLE = {
-    "data": {
-        "project_id": 1,
-        "caller_id": "0123456789",
-        "caller_id_name": "John Doe",
-        "type": "queue",
-        "destination": "test-queue",
-        "external_id": "asdf1234",
-        "async": 1,
-        "outbound_number": "+40212345678",
-        "outbound_trunk": "default-trunk",
-        "vars": {
-            "SKIP_WELCOME": 1,
-            "SKIP_WE_ARE_RECORDING": 1,
-            "SKIP_ENTER_QUEUE": 0,
-            "BACKEND_LINK": "https://crm.example.com/?change_this_url=1234",
-        },
-    }
-}
+DOC_EXAMPLE = ORIGINATE_EXAMPLE
 QUIRKS = {
     "api_username": "your_api_usr",
     "api_password": "your_api_pass",
@@ -47,7 +30,7 @@ QUIRKS = {
 }
 # Computed with PHP 8.2: md5(http_build_query($params) . 'k3y')
 VECTORS = [
-    (DOC_EXAMPLE, "3ebf0c334b07dd1b492d7c96540dbbbf"),
+    (DOC_EXAMPLE, PHP_HASH),
     (QUIRKS, "61adb5af5e9b27235f841aace80915e8"),
 ]
 
