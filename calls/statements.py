@@ -68,6 +68,51 @@ def insert_select_sql(model: type[models.Model], columns: tuple, where: str) -> 
     )
 
 
+def select_list(model: type[models.Model], alias: str) -> str:
+    """Every column of ``model`` as ``alias``.column, in ``from_row``'s order."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(f.column)}" for f in _concrete_fields(model))
+
+
+def join(kind: str, model: type[models.Model], alias: str, on: str) -> str:
+    """``kind`` ("JOIN", "LEFT JOIN") of ``model`` as ``alias``, its pk equal to ``on``
+    (an aliased column)."""
+    quote = connection.ops.quote_name
+    pk = quote(model._meta.pk.column)
+    return f"{kind} {quote(model._meta.db_table)} {alias} ON {alias}.{pk} = {on}"
+
+
+def from_rows(models_: Sequence[type[models.Model]], row: Sequence) -> list:
+    """The instances of ``models_`` whose ``select_list``s make up ``row``, in order, read
+    as the ORM reads them (``Model.from_db``, each field's ``from_db_value``); None for one
+    whose pk is NULL (an outer join found nothing)."""
+    objects, start = [], 0
+    for model in models_:
+        names, pk_index, converted = _reading(model)
+        values = list(row[start : start + len(names)])
+        start += len(names)
+        if values[pk_index] is None:
+            objects.append(None)
+            continue
+        for i, field in converted:
+            values[i] = field.from_db_value(values[i], None, connection)
+        objects.append(model.from_db(connection.alias, names, values))
+    return objects
+
+
+@cache
+def _reading(model: type[models.Model]) -> tuple[list[str], int, list[tuple]]:
+    fields = _concrete_fields(model)
+    converted = [(i, f) for i, f in enumerate(fields) if hasattr(f, "from_db_value")]
+    return [f.attname for f in fields], fields.index(model._meta.pk), converted
+
+
+@cache
+def _concrete_fields(model: type[models.Model]) -> list:
+    """The model's columns in declaration order, the order ``Model.from_db`` takes."""
+    return [f for f in model._meta.get_fields() if f.concrete]  # the documented Options API
+
+
 def _db_value(obj: models.Model, name: str):
     field = obj._meta.get_field(name)
     return field.get_db_prep_save(getattr(obj, field.attname), connection)

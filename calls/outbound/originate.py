@@ -1,7 +1,9 @@
 """The originate task's work: claim a queued call, ask the PBX to place it, once.
 
 The claim is one UPDATE (``queued → originating``, committed on its own): only a queued
-call passes it, so two deliveries of one task cannot both send the request. A request
+call passes it, so two deliveries of one task cannot both send the request. On
+PostgreSQL the same statement reads the call with its project, PBX account, agent and
+contact (one round trip instead of two, on the click-to-PBX path). A request
 that may have reached the PBX is never sent again; one the PBX never saw goes back to
 the queue for the task's retry.
 """
@@ -9,17 +11,20 @@ the queue for the task's retry.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calls import live
-from calls.models import Call, CallStatus
+from calls import live, statements
+from calls.models import Agent, Call, CallStatus, PbxAccount, Project
 from calls.outbound import call_language
 from calls.outbound.progress import advance, finish
 from calls.pbx.base import PbxError
 from calls.pbx.for_project import adapter_for, originate_request_for
 from calls.pbx.registry import UnknownVendor
+from contacts.models import Contact
 from pbxportal.crypto import UndecryptableCredentials
 
 # Past this age a call that never reached the PBX is not worth ringing any more.
@@ -47,12 +52,61 @@ def claim(call_id: int, requested_since: datetime) -> Call | None:
     """The call, now originating, read with what the adapter needs; None when it was
     not queued, was requested before ``requested_since`` (too old to ring), or does not
     exist."""
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        row = statements.fetch_one(
+            _claim_sql(),
+            [CallStatus.ORIGINATING, now, call_id, CallStatus.QUEUED, requested_since],
+        )
+        return None if row is None else _call_with_its_parts(row)
+    # SQLite has no UPDATE inside WITH: the claim, then the read
     claimed = Call.objects.filter(
         pk=call_id, status=CallStatus.QUEUED, requested_at__gte=requested_since
-    ).update(status=CallStatus.ORIGINATING, updated_at=timezone.now())
+    ).update(status=CallStatus.ORIGINATING, updated_at=now)
     if not claimed:
         return None
     return Call.objects.select_related("project__pbx_account", "agent", "contact").get(pk=call_id)
+
+
+# What the claim reads with the call, each (model, alias, join, on), in the row's order.
+_PARTS = (
+    (Project, "p", "JOIN", "c.{project}"),
+    (PbxAccount, "a", "JOIN", "p.{pbx_account}"),
+    (Agent, "ag", "LEFT JOIN", "c.{agent}"),
+    (Contact, "ct", "LEFT JOIN", "c.{contact}"),
+)
+
+
+def _call_with_its_parts(row) -> Call:
+    models = [Call, *(model for model, *_join in _PARTS)]
+    call, project, account, agent, contact = statements.from_rows(models, row)
+    project.pbx_account = account
+    call.project, call.agent, call.contact = project, agent, contact
+    return call
+
+
+@cache
+def _claim_sql() -> str:
+    quote = connection.ops.quote_name
+    table, pk = quote(Call._meta.db_table), quote(Call._meta.pk.column)
+    status, updated_at = statements.column(Call, "status"), statements.column(Call, "updated_at")
+    requested_at = statements.column(Call, "requested_at")
+    columns = {
+        "project": statements.column(Call, "project"),
+        "agent": statements.column(Call, "agent"),
+        "contact": statements.column(Call, "contact"),
+        "pbx_account": statements.column(Project, "pbx_account"),
+    }
+    selects = [statements.select_list(Call, "c")]
+    joins = []
+    for model, alias, kind, on in _PARTS:
+        selects.append(statements.select_list(model, alias))
+        joins.append(statements.join(kind, model, alias, on.format(**columns)))
+    return (
+        f"WITH c AS (UPDATE {table} SET {status} = %s, {updated_at} = %s "  # noqa: S608 - names from the models
+        f"WHERE {pk} = %s AND {status} = %s AND {requested_at} >= %s RETURNING *) "
+        f"SELECT {', '.join(selects)} FROM c {' '.join(joins)}"
+    )
 
 
 def _place(call: Call) -> str:
