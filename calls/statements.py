@@ -50,8 +50,7 @@ def values(obj: models.Model, columns: Sequence[str]) -> list:
 @cache
 def insert_columns(model: type[models.Model]) -> tuple[str, ...]:
     """Every column an INSERT of ``model`` writes: all concrete fields but the pk."""
-    fields = model._meta.get_fields()  # the documented Options API
-    return tuple(f.name for f in fields if f.concrete and not f.primary_key)
+    return tuple(f.name for f in _concrete_fields(model) if not f.primary_key)
 
 
 @cache
@@ -74,12 +73,12 @@ def select_list(model: type[models.Model], alias: str) -> str:
     return ", ".join(f"{alias}.{quote(f.column)}" for f in _concrete_fields(model))
 
 
-def join(kind: str, model: type[models.Model], alias: str, on: str) -> str:
-    """``kind`` ("JOIN", "LEFT JOIN") of ``model`` as ``alias``, its pk equal to ``on``
-    (an aliased column)."""
+def join(kind: str, model: type[models.Model], alias: str, equals: str, field: str = "") -> str:
+    """``kind`` ("JOIN", "LEFT JOIN") of ``model`` as ``alias``, where its ``field`` (its pk
+    by default) equals ``equals`` (an aliased column)."""
     quote = connection.ops.quote_name
-    pk = quote(model._meta.pk.column)
-    return f"{kind} {quote(model._meta.db_table)} {alias} ON {alias}.{pk} = {on}"
+    own = column(model, field) if field else quote(model._meta.pk.column)
+    return f"{kind} {quote(model._meta.db_table)} {alias} ON {alias}.{own} = {equals}"
 
 
 def from_rows(models_: Sequence[type[models.Model]], row: Sequence) -> list:
@@ -110,7 +109,8 @@ def _reading(model: type[models.Model]) -> tuple[list[str], int, list[tuple]]:
 @cache
 def _concrete_fields(model: type[models.Model]) -> list:
     """The model's columns in declaration order, the order ``Model.from_db`` takes."""
-    return [f for f in model._meta.get_fields() if f.concrete]  # the documented Options API
+    fields = model._meta.get_fields()  # the documented Options API
+    return [f for f in fields if f.concrete and not f.many_to_many]
 
 
 def _db_value(obj: models.Model, name: str):

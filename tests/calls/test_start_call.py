@@ -2,7 +2,7 @@
 
 import pytest
 
-from calls.models import Call
+from calls.models import AuditEntry, Call
 from calls.outbound.progress import finish
 from calls.outbound.refused import CallRefused
 from calls.outbound.start import start_call
@@ -126,8 +126,10 @@ def test_the_database_itself_refuses_a_second_active_outbound_call(agent):
 def test_a_typed_number_of_a_contact_is_linked_to_that_contact(agent, originate_queue):
     contact = make_contact(agent.project, "Ion Popescu", "+40722123456")
     make_contact(make_project(), "Someone Else", "+40733000111")
+    make_contact(agent.project, "Ion's Office", "+40722123456")  # listed after Ion's own
     call = start_call(agent=agent, number="0722 123 456").call
-    assert call.contact == contact
+    assert call.contact == contact and call.contact.name == "Ion Popescu"
+    assert "(Ion Popescu)" in AuditEntry.objects.get(object_id=str(call.pk)).summary
     other = start_call(agent=make_agent(agent.project), number="0733 000 111").call
     assert other.contact is None  # another project's contact is not ours to name
 
