@@ -106,3 +106,28 @@ def test_an_agent_on_a_call_still_hears_why_the_next_one_waits(api):
     assert busy.status_code == 409
     assert busy.json()["detail"].startswith("You are already on a call to 0722 123 456")
     assert place(api).status_code == 200  # the same number again: the same call
+
+
+def test_the_token_reads_its_user_agent_project_and_account_as_the_orm_does(token, agent):
+    """The token's one statement (PostgreSQL) hands the view the same user, agent,
+    project and PBX account as the ORM's read, in one query; a user who is no agent
+    has none."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from calls.api.auth import TokenWithAgentAuthentication
+
+    auth = TokenWithAgentAuthentication()
+    with CaptureQueriesContext(connection) as queries:
+        user, read = auth.authenticate_credentials(token.key)
+        assert read.key == token.key and user.pk == agent.user_id
+        assert user.username == agent.user.username and user.is_active
+        assert user.agent.extension == agent.extension
+        assert user.agent.project.region == agent.project.region
+        assert user.agent.project.settings == agent.project.settings
+        assert user.agent.project.pbx_account.credentials == agent.project.pbx_account.credentials
+    assert len(queries) == 1
+    agent.delete()
+    user, _token = auth.authenticate_credentials(token.key)
+    assert not hasattr(user, "agent")
+    assert auth.token_with_agent("not-a-token") is None
