@@ -1,11 +1,13 @@
 """Hot-path statements written out once per process, table and column names from the models.
 
-Django compiles an ORM query on every call. On the webhook, event and lookup paths
-compiling cost more than running the statement, so these few statements are built
-once (per model and column set) and run through Django's own ``connection.cursor()``
+Django compiles an ORM query on every call. On the webhook, event and lookup paths, and
+on a click's way to the PBX (the API token, a typed number's contact, the originate's
+claim), compiling cost more than running the statement, so these few statements are
+built once (per model and column set) and run through Django's own ``connection.cursor()``
 (seen by ``assertNumQueries``, ``execute_wrapper`` and tracing; its errors are Django's).
 On PostgreSQL, server-side binding (settings.py, on unless DB_SERVER_SIDE_BINDING=0)
-lets psycopg prepare them.
+lets psycopg prepare them. Their rows become models as the ORM makes them:
+``Model.from_db`` and each field's ``from_db_value`` (``from_rows``).
 """
 
 from __future__ import annotations
