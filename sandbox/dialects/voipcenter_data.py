@@ -87,7 +87,9 @@ def calls(all_calls: list[Any], account_name: str) -> list[dict[str, Any]]:
                 "from": call.info.get("from", ""),
                 "to": call.info.get("to", ""),
                 "duration": talk,
-                "status": snap["outcome"] or snap["state"],
+                # A call still going on says so: "answered" is how a list of past calls
+                # says one ended after a talk, so it must not describe a live one.
+                "status": snap["outcome"] or "in progress",
             }
         )
     return items

@@ -164,3 +164,25 @@ def test_request_log_masks_secrets(sandbox_pbx, account):
     assert entry["params"]["pwd"] == "***" and entry["params"]["pass"] == "***"
     assert "pwd=***" in entry["path"] and entry["verdict"] == "ok"
     assert isinstance(entry["time"], float)
+
+
+def test_a_call_in_progress_is_not_listed_as_ended():
+    """m=calls during a conversation: the row says the call goes on, so the history sync
+    (which ends our open calls the list reports ended) leaves the agent talking."""
+    from calls.pbx.voipcenter.history import call_history
+    from sandbox.dialects import voipcenter_data
+    from sandbox.simulator import Call
+
+    talking = Call(1, {"name": "vc", "dialect": "voipcenter"}, "outbound", agent="201", to="32")
+    talking.leg("agent", "answered")
+    talking.leg("customer", "answered")
+    talking.state = "answered"
+    ended = Call(2, {"name": "vc", "dialect": "voipcenter"}, "outbound", agent="201", to="33")
+    ended.leg("customer", "answered")
+    ended.state = ended.outcome = "completed"
+    ended.leg("_call", "ended")
+
+    rows = voipcenter_data.calls([talking, ended], "vc")
+    read = call_history(rows, "BE").calls
+    assert read[0].hangup is None
+    assert read[1].hangup is not None and read[1].hangup.outcome == "completed"
