@@ -27,6 +27,22 @@ WIDER = """() => [...document.querySelectorAll('body *')]
   .map(el => `${el.tagName}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`)"""
 
 
+# Whether the language menu is narrower than its chosen option's words (and its arrow).
+LANGUAGE_CUT = """() => {
+  const menu = document.querySelector('.language-menu select');
+  if (!menu) return false;
+  const style = getComputedStyle(menu), words = document.createElement('span');
+  words.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap';
+  words.style.font = style.font;
+  words.textContent = menu.options[menu.selectedIndex].text;
+  document.body.appendChild(words);
+  const needed = words.getBoundingClientRect().width + parseFloat(style.paddingLeft)
+    + parseFloat(style.paddingRight) + 16;
+  words.remove();
+  return menu.getBoundingClientRect().width < needed;
+}"""
+
+
 def check_page(page, product, path: str, name: str) -> list[str]:
     """Problems at both widths: sideways scrolling, the menu off-screen, axe's findings."""
     problems = []
@@ -41,6 +57,8 @@ def check_page(page, product, path: str, name: str) -> list[str]:
             box = page.locator(menu).bounding_box() if page.locator(menu).count() else None
             if box and box["x"] + box["width"] > size["width"]:
                 problems.append(f"{path} {label}: {menu} off-screen")
+        if page.evaluate(LANGUAGE_CUT):
+            problems.append(f"{path} {label}: the language menu cuts its choice short")
         problems += [f"{path} {label}: {v}" for v in violations(page)]
         shoot(page, f"{name}-{label}", full_page=True)
     return problems
