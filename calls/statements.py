@@ -70,7 +70,7 @@ def insert_select_sql(model: type[models.Model], columns: tuple, where: str) -> 
 
 
 def select_list(model: type[models.Model], alias: str) -> str:
-    """Every column of ``model`` as ``alias``.column, in ``from_row``'s order."""
+    """Every column of ``model`` as ``alias``.column, in the order ``from_rows`` reads."""
     quote = connection.ops.quote_name
     return ", ".join(f"{alias}.{quote(f.column)}" for f in _concrete_fields(model))
 
