@@ -86,6 +86,24 @@ def set_availability(
     return agent
 
 
+def ready_from_first_login(sender, user, **kwargs) -> None:
+    """Django's ``user_logged_in``: an agent who never chose is Ready (screen-pops reach
+    them) from the moment they first came in, so the board shows since when and the
+    statistics count it. Later logins change nothing."""
+    now = timezone.now()
+    with transaction.atomic():
+        agent = Agent.objects.filter(user=user, availability_since__isnull=True).first()
+        if agent is None or not Agent.objects.filter(
+            pk=agent.pk, availability_since__isnull=True
+        ).update(availability_since=now):
+            return
+        reason = agent.pause_reason.name if agent.pause_reason_id else ""
+        AgentStateChange.objects.create(
+            agent=agent, availability=agent.availability, reason=reason, at=now
+        )
+        transaction.on_commit(lambda: _tell_board(agent.project_id))
+
+
 def shown(agent: Agent, active: Call | None, wrapping_up: Call | None) -> Shown:
     """On a call wins, then a wrap-up the agent has not saved or skipped, then their choice."""
     if active is not None:

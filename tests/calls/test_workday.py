@@ -143,6 +143,7 @@ def test_the_agent_pauses_with_a_reason_and_the_board_shows_it(agent):
     client.post("/workday/availability/", {"state": "ready"})
     assert board_row(agent).state == "ready"
     assert list(AgentStateChange.objects.values_list("availability", "reason")) == [
+        ("ready", ""),  # the first login
         ("paused", "Lunch"),
         ("ready", ""),
     ]
@@ -153,7 +154,22 @@ def test_a_pause_reason_of_another_project_is_refused(agent, project):
 
     elsewhere = PauseReason.objects.create(project=make_project(), name="Nap")
     logged_in(agent.user).post("/workday/availability/", {"state": f"paused:{elsewhere.pk}"})
-    assert board_row(agent).state == "ready" and not AgentStateChange.objects.exists()
+    assert board_row(agent).state == "ready"
+    assert not AgentStateChange.objects.filter(availability="paused").exists()
+
+
+def test_an_agent_who_never_chose_is_ready_from_their_first_login(agent):
+    """The board shows since when, and the statistics count the time: an agent who never
+    touched the menu takes screen-pops, so they are Ready, from the moment they came in."""
+    assert board_row(agent).since is None
+    logged_in(agent.user)
+    row = board_row(agent)
+    assert row.state == "ready" and row.since is not None
+    logged_in(agent.user)  # another device: the day has started already
+    assert list(AgentStateChange.objects.values_list("availability", flat=True)) == ["ready"]
+    later = timezone.now() + timedelta(minutes=5)
+    times = agent_times(parse_period({"period": "7d"}, now=later), None, later)
+    assert times[0].ready >= 5 * 60 - 1 and times[0].paused == 0
 
 
 def test_an_offsite_next_is_not_followed(agent):
